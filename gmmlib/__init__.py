@@ -1,0 +1,22 @@
+"""gmmlib: Gaussian mixture models fitted with EM, exact, robust and explained in notebooks."""
+
+from importlib.metadata import version
+
+from .em import e_step, log_weighted_densities, m_step
+from .exceptions import ConvergenceWarning, GmmlibWarning, NotFittedError
+from .gaussian import log_gaussian_density, precision_cholesky
+from .mixture import GaussianMixture
+
+__version__ = version("gmmlib")
+
+__all__ = [
+    "ConvergenceWarning",
+    "GaussianMixture",
+    "GmmlibWarning",
+    "NotFittedError",
+    "e_step",
+    "log_gaussian_density",
+    "log_weighted_densities",
+    "m_step",
+    "precision_cholesky",
+]

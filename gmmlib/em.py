@@ -1,0 +1,147 @@
+"""The E-step and the M-step of EM for a Gaussian mixture, one function per equation.
+
+These are the derivation-facing functions: simple, exact, working on the whole data set.
+``GaussianMixture.fit`` runs the same equations chunk by chunk through sufficient statistics
+(:mod:`gmmlib.statistics`); the tests prove both paths equal.
+
+Optionally the mixture has a uniform background (clutter) component of density ``1 / V`` over a
+region of volume ``V``:
+
+    p(x) = sum_k pi_k N(x | mu_k, Sigma_k) + pi_B / V.
+
+Its weight is the last entry of ``weights`` and its responsibility the last column of ``resp``.
+"""
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._validation import check_covariance_type, check_data, check_sample_weight, check_scalar
+from .gaussian import log_gaussian_density
+
+
+def log_weighted_densities(X, weights, means, covariances, covariance_type="full", background_volume=None):
+    """``log pi_k + log N(x_i | mu_k, Sigma_k)`` (and ``log pi_B - log V`` for the background).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    weights : array-like of shape (n_components,), or (n_components + 1,) with a background
+    means : array-like of shape (n_components, n_features)
+    covariances : array-like, shape as for :func:`gmmlib.log_gaussian_density`
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    background_volume : float or None, default=None
+        Volume ``V`` of the region of a uniform background component; None for no background.
+
+    Returns
+    -------
+    log_joint : ndarray of shape (n_samples, n_columns)
+        ``log p(x_i, z_i = k)``; one column per component, plus the background last.
+    """
+    X = check_data(X)
+    log_joint = log_gaussian_density(X, means, covariances, covariance_type)
+    if background_volume is not None:
+        check_scalar(background_volume, "background_volume", float, minimum=0, include_minimum=False)
+        background = np.full((X.shape[0], 1), -np.log(background_volume), dtype=X.dtype)
+        log_joint = np.hstack([log_joint, background])
+    weights = np.asarray(weights, dtype=X.dtype)
+    if weights.shape != (log_joint.shape[1],):
+        raise ValueError(f"weights must have shape ({log_joint.shape[1]},) "
+                         f"({'with' if background_volume is not None else 'without'} a background "
+                         f"component), got shape {weights.shape}")
+    with np.errstate(divide="ignore"):  # a zero weight is a component that can never be chosen
+        return log_joint + np.log(weights)
+
+
+def e_step(X, weights, means, covariances, covariance_type="full", background_volume=None):
+    """Responsibilities ``gamma_ik = p(z_i = k | x_i)`` by Bayes' rule, and the log-likelihood.
+
+    gamma_ik = pi_k N(x_i | mu_k, Sigma_k) / sum_j pi_j N(x_i | mu_j, Sigma_j),
+
+    computed in log space with log-sum-exp. Derived in ``notebooks/02_em_derivation.ipynb``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    weights : array-like of shape (n_components,), or (n_components + 1,) with a background
+    means : array-like of shape (n_components, n_features)
+    covariances : array-like, shape as for :func:`gmmlib.log_gaussian_density`
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    background_volume : float or None, default=None
+        Volume of the region of a uniform background component (its column is last).
+
+    Returns
+    -------
+    resp : ndarray of shape (n_samples, n_columns)
+        Rows sum to 1.
+    log_likelihood : float
+        ``sum_i log p(x_i)``.
+    """
+    log_joint = log_weighted_densities(X, weights, means, covariances, covariance_type, background_volume)
+    log_norm = logsumexp(log_joint, axis=1, keepdims=True)
+    return np.exp(log_joint - log_norm), float(np.sum(log_norm))
+
+
+def m_step(X, resp, covariance_type="full", reg_covar=1e-6, sample_weight=None, background=False):
+    """Closed-form maximisers of the expected complete-data log-likelihood ``Q``.
+
+    With ``N_k = sum_i w_i gamma_ik`` (``w_i`` the sample weights, 1 by default):
+
+    pi_k = N_k / sum_i w_i,
+    mu_k = sum_i w_i gamma_ik x_i / N_k,
+    Sigma_k = sum_i w_i gamma_ik (x_i - mu_k)(x_i - mu_k)^T / N_k + reg_covar I,
+
+    with the covariance computed from centred data (the raw-moment form E[xx^T] - mu mu^T loses
+    precision). "tied" pools the scatter over components, "diag" keeps its diagonal and
+    "spherical" the mean of that diagonal. Derived in ``notebooks/02_em_derivation.ipynb``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    resp : array-like of shape (n_samples, n_columns)
+        Responsibilities; with ``background=True`` the last column is the background's.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    reg_covar : float, default=1e-6
+        Non-negative value added to the diagonal of every covariance.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Non-negative weight of each sample; an integer weight counts as repeated rows.
+    background : bool, default=False
+        Whether the last column of ``resp`` belongs to a uniform background component.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_columns,)
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray, scikit-learn's shape for ``covariance_type``
+    """
+    X = check_data(X)
+    check_covariance_type(covariance_type)
+    check_scalar(reg_covar, "reg_covar", float, minimum=0)
+    resp = np.asarray(resp, dtype=X.dtype)
+    if resp.ndim != 2 or resp.shape[0] != X.shape[0] or resp.shape[1] < 1 + bool(background):
+        raise ValueError(f"resp must have shape ({X.shape[0]}, n_columns), got shape {resp.shape}")
+    sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    weighted_resp = resp * sample_weight[:, None]
+    # 10 eps keeps an empty component finite, as in scikit-learn.
+    totals = weighted_resp.sum(axis=0) + 10 * np.finfo(X.dtype).eps
+    weights = totals / totals.sum()
+    gaussian_resp, counts = (weighted_resp[:, :-1], totals[:-1]) if background else (weighted_resp, totals)
+    means = gaussian_resp.T @ X / counts[:, None]
+    n_features = X.shape[1]
+    if covariance_type == "full":
+        covariances = np.empty((len(means), n_features, n_features), dtype=X.dtype)
+        for k, mean in enumerate(means):
+            centred = X - mean
+            covariances[k] = (gaussian_resp[:, k] * centred.T) @ centred / counts[k]
+            covariances[k].flat[:: n_features + 1] += reg_covar
+    elif covariance_type == "tied":
+        covariances = np.zeros((n_features, n_features), dtype=X.dtype)
+        for k, mean in enumerate(means):
+            centred = X - mean
+            covariances += (gaussian_resp[:, k] * centred.T) @ centred
+        covariances /= counts.sum()
+        covariances.flat[:: n_features + 1] += reg_covar
+    else:
+        variances = np.stack([gaussian_resp[:, k] @ (X - mean) ** 2 for k, mean in enumerate(means)])
+        variances /= counts[:, None]
+        covariances = (variances if covariance_type == "diag" else variances.mean(axis=1)) + reg_covar
+    return weights, means, covariances

@@ -1,0 +1,181 @@
+"""The multivariate Gaussian density through Cholesky factors of the precision.
+
+Every covariance type shares one representation: the Cholesky factor ``P`` of the precision
+matrix, ``Sigma^{-1} = P P^T``, stored with scikit-learn's shapes. Then
+
+    log N(x | mu, Sigma) = -d/2 log(2 pi) + log|P| - 1/2 ||(x - mu)^T P||^2,
+
+with no explicit inverse or determinant. Derived in ``notebooks/01_gaussian_mixture_model.ipynb``.
+"""
+
+import numpy as np
+from scipy import linalg
+
+from ._validation import check_covariance_type
+
+LOG_2PI = np.log(2 * np.pi)
+
+
+def precision_cholesky(covariances, covariance_type="full"):
+    """Cholesky factors of the precision matrices, ``Sigma^{-1} = P P^T``.
+
+    Parameters
+    ----------
+    covariances : array-like
+        Shape (n_components, n_features, n_features) for "full", (n_features, n_features) for
+        "tied", (n_components, n_features) for "diag", (n_components,) for "spherical".
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+
+    Returns
+    -------
+    precisions_cholesky : ndarray, same shape as ``covariances``
+        Upper-triangular factors for "full" and "tied"; ``1 / sqrt(variance)`` otherwise.
+
+    Raises
+    ------
+    ValueError
+        If a covariance is not positive definite (a component collapsed onto too few points);
+        the message suggests increasing ``reg_covar``.
+    """
+    check_covariance_type(covariance_type)
+    covariances = np.asarray(covariances)
+    message = (
+        "a covariance matrix is not positive definite (component {index}): a component has "
+        "collapsed onto a point or a subspace. Increase reg_covar (for example to 1e-6 or more), "
+        "reduce n_components, or remove duplicate samples."
+    )
+    if covariance_type in ("diag", "spherical"):
+        if not np.all(covariances > 0):
+            index = np.flatnonzero(np.reshape(~(covariances > 0), (covariances.shape[0], -1)).any(axis=1))[0]
+            raise ValueError(message.format(index=index))
+        return 1.0 / np.sqrt(covariances)
+    stack = covariances[None] if covariance_type == "tied" else covariances
+    factors = np.empty_like(stack)
+    identity = np.eye(stack.shape[-1], dtype=stack.dtype)
+    for index, covariance in enumerate(stack):
+        try:
+            lower = linalg.cholesky(covariance, lower=True, check_finite=True)
+        except (linalg.LinAlgError, ValueError):
+            raise ValueError(message.format(index="tied" if covariance_type == "tied" else index)) from None
+        factors[index] = linalg.solve_triangular(lower, identity, lower=True).T
+    return factors[0] if covariance_type == "tied" else factors
+
+
+def covariances_from_precision_cholesky(precisions_cholesky, covariance_type="full"):
+    """Invert :func:`precision_cholesky`: ``Sigma = (P P^T)^{-1}``."""
+    check_covariance_type(covariance_type)
+    factors = np.asarray(precisions_cholesky)
+    if covariance_type in ("diag", "spherical"):
+        return 1.0 / factors**2
+    stack = factors[None] if covariance_type == "tied" else factors
+    # Sigma = P^{-T} P^{-1} with P upper triangular.
+    inverses = np.array([linalg.solve_triangular(factor, np.eye(factor.shape[0], dtype=factor.dtype), lower=False)
+                         for factor in stack])
+    covariances = inverses @ np.swapaxes(inverses, -1, -2)
+    return covariances[0] if covariance_type == "tied" else covariances
+
+
+def precisions_from_cholesky(precisions_cholesky, covariance_type="full"):
+    """Precision matrices ``P P^T`` (or the squared factors for "diag" and "spherical")."""
+    factors = np.asarray(precisions_cholesky)
+    if covariance_type in ("diag", "spherical"):
+        return factors**2
+    return factors @ np.swapaxes(factors, -1, -2)
+
+
+def precision_cholesky_from_precisions(precisions, covariance_type="full"):
+    """Cholesky factors ``P`` of given precision matrices (used for ``precisions_init``)."""
+    precisions = np.asarray(precisions)
+    if covariance_type in ("diag", "spherical"):
+        return np.sqrt(precisions)
+    stack = precisions[None] if covariance_type == "tied" else precisions
+    factors = np.array([linalg.cholesky(precision, lower=True) for precision in stack])
+    return factors[0] if covariance_type == "tied" else factors
+
+
+def log_det_precision_cholesky(precisions_cholesky, covariance_type, n_features):
+    """``log|P|`` per component, i.e. ``-1/2 log|Sigma_k|``; a scalar for "tied"."""
+    factors = np.asarray(precisions_cholesky)
+    if covariance_type == "full":
+        return np.sum(np.log(np.diagonal(factors, axis1=1, axis2=2)), axis=1)
+    if covariance_type == "tied":
+        return np.sum(np.log(np.diag(factors)))
+    if covariance_type == "diag":
+        return np.sum(np.log(factors), axis=1)
+    return n_features * np.log(factors)
+
+
+def log_gaussian_density_from_precision_cholesky(X, means, precisions_cholesky, covariance_type="full"):
+    """``log N(x_i | mu_k, Sigma_k)`` for every sample and component, from precision factors.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    means : ndarray of shape (n_components, n_features)
+    precisions_cholesky : ndarray
+        As returned by :func:`precision_cholesky`.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_samples, n_components)
+    """
+    X = np.asarray(X)
+    means = np.asarray(means, dtype=X.dtype)
+    factors = np.asarray(precisions_cholesky, dtype=X.dtype)
+    n_samples, n_features = X.shape
+    mahalanobis = np.empty((n_samples, means.shape[0]), dtype=X.dtype)
+    for k, mean in enumerate(means):
+        factor = factors if covariance_type == "tied" else factors[k]
+        whitened = (X - mean) @ factor if covariance_type in ("full", "tied") else (X - mean) * factor
+        mahalanobis[:, k] = np.einsum("ij,ij->i", whitened, whitened)
+    log_det = log_det_precision_cholesky(factors, covariance_type, n_features)
+    return -0.5 * (n_features * LOG_2PI + mahalanobis) + log_det
+
+
+def log_gaussian_density(X, means, covariances, covariance_type="full"):
+    """``log N(x_i | mu_k, Sigma_k)`` for every sample and every component.
+
+    Computed through the Cholesky factors of the precisions (no explicit inverse or
+    determinant); derived in ``notebooks/01_gaussian_mixture_model.ipynb``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    means : array-like of shape (n_components, n_features)
+    covariances : array-like
+        (n_components, n_features, n_features) for "full", (n_features, n_features) for "tied",
+        (n_components, n_features) for "diag", (n_components,) for "spherical".
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_samples, n_components)
+    """
+    X = np.asarray(X)
+    dtype = np.float32 if X.dtype == np.float32 else np.float64
+    X = X.astype(dtype, copy=False)
+    factors = precision_cholesky(np.asarray(covariances, dtype=dtype), covariance_type)
+    return log_gaussian_density_from_precision_cholesky(X, means, factors, covariance_type)
+
+
+def full_covariance(covariances, covariance_type, component, n_features):
+    """Component ``component``'s covariance as a (n_features, n_features) matrix, whatever the type."""
+    covariances = np.asarray(covariances)
+    if covariance_type == "full":
+        return covariances[component]
+    if covariance_type == "tied":
+        return covariances
+    if covariance_type == "diag":
+        return np.diag(covariances[component])
+    return covariances[component] * np.eye(n_features)
+
+
+def n_covariance_parameters(covariance_type, n_components, n_features):
+    """Free parameters in the covariances of a mixture."""
+    return {
+        "full": n_components * n_features * (n_features + 1) // 2,
+        "tied": n_features * (n_features + 1) // 2,
+        "diag": n_components * n_features,
+        "spherical": n_components,
+    }[covariance_type]
