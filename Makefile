@@ -1,0 +1,45 @@
+# The two commands a user needs: `make report` and `make test`. Each creates .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+PARAMS ?=
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
+.PHONY: venv test report execute bench clean
+
+venv: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	touch $@
+
+# Unit tests, then every notebook under strict nbval (text outputs compared with the committed ones).
+test: $(INSTALLED)
+	$(BIN)/python -c "import matplotlib.pyplot"  # build the font cache outside any notebook output
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+# Run every notebook with papermill into reports/ and render HTML; PARAMS=file.yaml overrides parameters.
+report: $(INSTALLED)
+	$(BIN)/python -c "import matplotlib.pyplot"
+	$(BIN)/python -m gmmlib.report $(if $(PARAMS),--params $(PARAMS)) $(NOTEBOOKS)
+
+# Re-run the notebooks in place (after changing gmmlib or a notebook), so that their committed
+# outputs match a clean top-to-bottom run.
+execute: $(INSTALLED)
+	$(BIN)/python -c "import matplotlib.pyplot"
+	cd notebooks && for nb in $(notdir $(NOTEBOOKS)); do \
+		../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 $$nb || exit 1; \
+	done
+
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_em.py
+	$(BIN)/python benchmarks/bench_memory.py
+
+clean:
+	rm -rf $(VENV) reports/*/ reports/index.html reports/summary.json .pytest_cache .hypothesis
