@@ -13,7 +13,7 @@ from scipy import linalg
 
 from ._validation import check_covariance_type
 
-LOG_2PI = np.log(2 * np.pi)
+LOG_2PI = float(np.log(2 * np.pi))  # a Python float keeps float32 arrays float32
 
 
 def precision_cholesky(covariances, covariance_type="full"):
@@ -61,20 +61,6 @@ def precision_cholesky(covariances, covariance_type="full"):
     return factors[0] if covariance_type == "tied" else factors
 
 
-def covariances_from_precision_cholesky(precisions_cholesky, covariance_type="full"):
-    """Invert :func:`precision_cholesky`: ``Sigma = (P P^T)^{-1}``."""
-    check_covariance_type(covariance_type)
-    factors = np.asarray(precisions_cholesky)
-    if covariance_type in ("diag", "spherical"):
-        return 1.0 / factors**2
-    stack = factors[None] if covariance_type == "tied" else factors
-    # Sigma = P^{-T} P^{-1} with P upper triangular.
-    inverses = np.array([linalg.solve_triangular(factor, np.eye(factor.shape[0], dtype=factor.dtype), lower=False)
-                         for factor in stack])
-    covariances = inverses @ np.swapaxes(inverses, -1, -2)
-    return covariances[0] if covariance_type == "tied" else covariances
-
-
 def precisions_from_cholesky(precisions_cholesky, covariance_type="full"):
     """Precision matrices ``P P^T`` (or the squared factors for "diag" and "spherical")."""
     factors = np.asarray(precisions_cholesky)
@@ -83,14 +69,20 @@ def precisions_from_cholesky(precisions_cholesky, covariance_type="full"):
     return factors @ np.swapaxes(factors, -1, -2)
 
 
-def precision_cholesky_from_precisions(precisions, covariance_type="full"):
-    """Cholesky factors ``P`` of given precision matrices (used for ``precisions_init``)."""
+def covariances_from_precisions(precisions, covariance_type="full"):
+    """Covariances ``Sigma = Lambda^{-1}`` of given precisions (used for ``precisions_init``).
+
+    Inverted through the Cholesky factor ``Lambda = L L^T``: ``Sigma = L^{-T} L^{-1}``.
+    """
     precisions = np.asarray(precisions)
     if covariance_type in ("diag", "spherical"):
-        return np.sqrt(precisions)
+        return 1.0 / precisions
     stack = precisions[None] if covariance_type == "tied" else precisions
-    factors = np.array([linalg.cholesky(precision, lower=True) for precision in stack])
-    return factors[0] if covariance_type == "tied" else factors
+    identity = np.eye(stack.shape[-1], dtype=stack.dtype)
+    inverse_factors = np.array([linalg.solve_triangular(linalg.cholesky(precision, lower=True), identity, lower=True)
+                                for precision in stack])
+    covariances = np.swapaxes(inverse_factors, -1, -2) @ inverse_factors
+    return covariances[0] if covariance_type == "tied" else covariances
 
 
 def log_det_precision_cholesky(precisions_cholesky, covariance_type, n_features):

@@ -10,8 +10,8 @@ from scipy.special import logsumexp
 from . import _validation as check
 from .em import m_step
 from .exceptions import ConvergenceWarning, NotFittedError
-from .gaussian import (covariances_from_precision_cholesky, full_covariance, n_covariance_parameters, precision_cholesky,
-                       precision_cholesky_from_precisions, precisions_from_cholesky)
+from .gaussian import (covariances_from_precisions, full_covariance, n_covariance_parameters, precision_cholesky,
+                       precisions_from_cholesky)
 from .initialization import kmeans, kmeans_plusplus, squared_distances
 from .statistics import (accumulate_statistics, log_weighted_densities_from_precision_cholesky,
                          parameters_from_statistics)
@@ -241,12 +241,9 @@ class GaussianMixture:
         if self.means_init is not None:
             means = np.asarray(self.means_init, dtype=X.dtype)
         if self.precisions_init is not None:
-            factors = precision_cholesky_from_precisions(np.asarray(self.precisions_init, dtype=X.dtype),
-                                                         self.covariance_type)
-            covariances = covariances_from_precision_cholesky(factors, self.covariance_type)
-        else:
-            factors = precision_cholesky(covariances, self.covariance_type)
-        return weights, means, covariances, factors
+            covariances = covariances_from_precisions(np.asarray(self.precisions_init, dtype=X.dtype),
+                                                      self.covariance_type)
+        return weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
 
     def _run_em(self, X, sample_weight, weights, means, covariances, factors):
         """EM from one start until the lower bound changes by less than ``tol``."""

@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+
+def well_separated_blobs(rng, n_per_component=(300, 200, 250), n_features=3):
+    """Three clusters with distinct full covariances, far apart."""
+    centres = np.array([[0.0, 0.0, 0.0], [8.0, 1.0, -2.0], [-1.0, 9.0, 4.0]])[:, :n_features]
+    blocks = []
+    for centre, count in zip(centres, n_per_component):
+        factor = rng.normal(size=(n_features, n_features)) * 0.4 + np.eye(n_features)
+        blocks.append(centre + rng.normal(size=(count, n_features)) @ factor)
+    return np.vstack(blocks)
+
+
+@pytest.fixture
+def blobs():
+    return well_separated_blobs(np.random.default_rng(0))
+
+
+def random_parameters(rng, covariance_type, n_components, n_features):
+    """Weights, means and covariances of a random, well-conditioned mixture."""
+    weights = rng.dirichlet(np.ones(n_components) * 3)
+    means = rng.normal(scale=3, size=(n_components, n_features))
+    if covariance_type == "full":
+        factors = rng.normal(size=(n_components, n_features, n_features))
+        covariances = factors @ np.swapaxes(factors, 1, 2) + np.eye(n_features)
+    elif covariance_type == "tied":
+        factor = rng.normal(size=(n_features, n_features))
+        covariances = factor @ factor.T + np.eye(n_features)
+    elif covariance_type == "diag":
+        covariances = rng.uniform(0.5, 2.0, size=(n_components, n_features))
+    else:
+        covariances = rng.uniform(0.5, 2.0, size=n_components)
+    return weights, means, covariances
