@@ -44,7 +44,7 @@ def check_data(X, name="X", min_samples=1):
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
-            f"{name} must contain only finite values; found {array[tuple(bad)]} at row {bad[0]}, "
+            f"{name} must contain only finite values; found {float(array[tuple(bad)])} at row {bad[0]}, "
             f"column {bad[1]}"
         )
     return array
@@ -85,7 +85,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if not np.all(np.isfinite(weights)):
         raise ValueError("sample_weight must contain only finite values, found NaN or inf")
     if np.any(weights < 0):
-        raise ValueError(f"sample_weight must be non-negative, found minimum {weights.min()!r}")
+        raise ValueError(f"sample_weight must be non-negative, found minimum {float(weights.min())!r}")
     if not np.any(weights > 0):
         raise ValueError("sample_weight must have at least one positive entry, got all zeros")
     return weights
@@ -96,9 +96,9 @@ def check_weights(weights, n_components, name="weights"):
     if weights.shape != (n_components,):
         raise ValueError(f"{name} must have shape ({n_components},), got shape {weights.shape}")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        raise ValueError(f"{name} must be finite and non-negative, got {_describe(weights)} with minimum {np.min(weights)!r}")
+        raise ValueError(f"{name} must be finite and non-negative, got {_describe(weights)} with minimum {float(np.min(weights))!r}")
     if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
-        raise ValueError(f"{name} must sum to 1, got sum {weights.sum()!r}")
+        raise ValueError(f"{name} must sum to 1, got sum {float(weights.sum())!r}")
     return weights
 
 
@@ -133,16 +133,16 @@ def check_covariance_matrices(matrices, covariance_type, n_components, n_feature
         raise ValueError(f"{name} must contain only finite values")
     if covariance_type in ("diag", "spherical"):
         if np.any(matrices <= 0):
-            raise ValueError(f"{name} must be positive for covariance_type={covariance_type!r}, found {matrices.min()!r}")
+            raise ValueError(f"{name} must be positive for covariance_type={covariance_type!r}, found {float(matrices.min())!r}")
         return matrices
     stack = matrices[None] if covariance_type == "tied" else matrices
     for index, matrix in enumerate(stack):
         where = "" if covariance_type == "tied" else f" (component {index})"
         if not np.allclose(matrix, matrix.T, rtol=1e-8, atol=1e-12 * np.abs(matrix).max()):
             raise ValueError(f"{name}{where} must be symmetric")
-        if np.linalg.eigvalsh(matrix)[0] <= 0:
-            raise ValueError(f"{name}{where} must be positive definite; its smallest eigenvalue is "
-                             f"{np.linalg.eigvalsh(matrix)[0]!r}")
+        smallest = float(np.linalg.eigvalsh(matrix)[0])
+        if smallest <= 0:
+            raise ValueError(f"{name}{where} must be positive definite; its smallest eigenvalue is {smallest!r}")
     return matrices
 
 

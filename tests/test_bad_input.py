@@ -1,0 +1,107 @@
+"""Every bad input gets a ValueError or TypeError naming the parameter, and fit leaves no trace."""
+
+import numpy as np
+import pytest
+
+from gmmlib import GaussianMixture, NotFittedError, e_step, m_step
+
+X_GOOD = np.random.default_rng(0).normal(size=(20, 2))
+
+
+@pytest.mark.parametrize("X, error, match", [
+    (np.array([[0.0, np.nan]] * 5), ValueError, r"X must contain only finite values; found nan at row 0, column 1"),
+    (np.array([[0.0, np.inf]] * 5), ValueError, r"X must contain only finite values; found inf"),
+    (np.zeros(5), ValueError, r"X must be 2-D .* got 1-D"),
+    (np.zeros((2, 2, 2)), ValueError, r"X must be 2-D .* got 3-D"),
+    (np.zeros((0, 2)), ValueError, r"X must have at least 1 sample"),
+    (np.array([["a", "b"]] * 3), TypeError, r"X must be numeric"),
+    ([[1.0, 2.0], [3.0]], TypeError, r"X must be a numeric 2-D array"),
+])
+def test_bad_data(X, error, match):
+    model = GaussianMixture(1)
+    with pytest.raises(error, match=match):
+        model.fit(X)
+    assert not hasattr(model, "means_")
+
+
+@pytest.mark.parametrize("params, error, match", [
+    (dict(n_components=0), ValueError, r"n_components must be >= 1, got 0"),
+    (dict(n_components=21), ValueError, r"n_components=21 must be <= n_samples=20"),
+    (dict(n_components=2.5), TypeError, r"n_components must be an integer, got 2.5"),
+    (dict(covariance_type="diagonal"), ValueError, r"covariance_type must be one of 'full', 'diag', 'spherical', 'tied'; got 'diagonal'"),
+    (dict(init_params="k-means"), ValueError, r"init_params must be one of .*; got 'k-means'"),
+    (dict(tol=-1e-3), ValueError, r"tol must be >= 0, got -0.001"),
+    (dict(reg_covar=-1.0), ValueError, r"reg_covar must be >= 0, got -1.0"),
+    (dict(n_init=0), ValueError, r"n_init must be >= 1, got 0"),
+    (dict(max_iter=-1), ValueError, r"max_iter must be >= 0, got -1"),
+    (dict(random_state="seed"), TypeError, r"random_state must be None, an int or a numpy.random.Generator"),
+    (dict(background_volume=0.0), ValueError, r"background_volume must be > 0"),
+    (dict(n_components=2, weights_init=[0.5, 0.6]), ValueError, r"weights_init must sum to 1, got sum 1.1"),
+    (dict(n_components=2, weights_init=[1.5, -0.5]), ValueError, r"weights_init must be finite and non-negative"),
+    (dict(n_components=2, weights_init=[1.0]), ValueError, r"weights_init must have shape \(2,\), got shape \(1,\)"),
+    (dict(n_components=2, means_init=np.zeros((2, 3))), ValueError, r"means_init must have shape \(2, 2\), got shape \(2, 3\)"),
+    (dict(n_components=2, precisions_init=np.ones((2, 2))), ValueError,
+     r"precisions_init must have shape \(2, 2, 2\) for covariance_type='full', got shape \(2, 2\)"),
+    (dict(n_components=1, precisions_init=[[[1.0, 2.0], [2.0, 1.0]]]), ValueError,
+     r"precisions_init \(component 0\) must be positive definite"),
+    (dict(n_components=1, covariance_type="diag", precisions_init=[[1.0, 0.0]]), ValueError,
+     r"precisions_init must be positive for covariance_type='diag'"),
+])
+def test_bad_parameters(params, error, match):
+    model = GaussianMixture(**params)
+    with pytest.raises(error, match=match):
+        model.fit(X_GOOD)
+    assert not hasattr(model, "means_")
+
+
+@pytest.mark.parametrize("sample_weight, error, match", [
+    (-np.ones(20), ValueError, r"sample_weight must be non-negative, found minimum -1.0"),
+    (np.full(20, np.nan), ValueError, r"sample_weight must contain only finite values"),
+    (np.zeros(20), ValueError, r"sample_weight must have at least one positive entry, got all zeros"),
+    (np.ones(19), ValueError, r"sample_weight must have shape \(20,\) to match X, got shape \(19,\)"),
+    (np.array(["a"] * 20), TypeError, r"sample_weight must be numeric"),
+])
+def test_bad_sample_weight(sample_weight, error, match):
+    model = GaussianMixture(2)
+    with pytest.raises(error, match=match):
+        model.fit(X_GOOD, sample_weight=sample_weight)
+    assert not hasattr(model, "means_")
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score", "score_samples", "bic", "aic"])
+def test_use_before_fit(method):
+    with pytest.raises(NotFittedError, match="not fitted yet; call fit"):
+        getattr(GaussianMixture(1), method)(X_GOOD)
+    with pytest.raises(NotFittedError):
+        GaussianMixture(1).sample(3)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score", "score_samples", "bic", "aic"])
+def test_feature_count_must_match_fit(method):
+    model = GaussianMixture(1).fit(X_GOOD)
+    with pytest.raises(ValueError, match="X has 3 features, but GaussianMixture was fitted with 2 features"):
+        getattr(model, method)(np.zeros((4, 3)))
+
+
+def test_failed_refit_keeps_no_half_fitted_state():
+    model = GaussianMixture(1).fit(X_GOOD)
+    means = model.means_.copy()
+    with pytest.raises(ValueError):
+        model.set_params(n_components=50).fit(X_GOOD)
+    np.testing.assert_array_equal(model.means_, means)
+
+
+def test_unknown_parameter_name():
+    with pytest.raises(ValueError, match="invalid parameter 'n_component'"):
+        GaussianMixture().set_params(n_component=2)
+
+
+def test_function_level_checks():
+    with pytest.raises(ValueError, match="covariance_type must be one of"):
+        e_step(X_GOOD, [1.0], [[0.0, 0.0]], [1.0], covariance_type="round")
+    with pytest.raises(ValueError, match=r"resp must have shape \(20, n_columns\)"):
+        m_step(X_GOOD, np.ones((19, 1)))
+    with pytest.raises(ValueError, match="reg_covar must be >= 0"):
+        m_step(X_GOOD, np.ones((20, 1)), reg_covar=-1.0)
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        e_step(np.full((3, 2), np.nan), [1.0], [[0.0, 0.0]], [1.0], covariance_type="spherical")
