@@ -10,6 +10,17 @@ def squared_distances(X, centres):
     return np.maximum(distances, 0, out=distances)
 
 
+def nearest_centre(X, centres, chunk_rows=65536):
+    """Index of the nearest centre for every row, computed in chunks of rows to bound memory.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    """
+    return np.concatenate([np.argmin(squared_distances(X[start:start + chunk_rows], centres), axis=1)
+                           for start in range(0, X.shape[0], chunk_rows)])
+
+
 def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None):
     """k-means++ seeding (Arthur and Vassilvitskii 2007), greedy like scikit-learn's.
 
@@ -73,7 +84,7 @@ def kmeans(X, n_clusters, rng, sample_weight=None, max_iter=100, tol=1e-4):
     centres = X[kmeans_plusplus(X, n_clusters, rng, weight)].astype(np.float64)
     threshold = tol * np.mean(np.var(X, axis=0))
     for _ in range(max_iter):
-        labels = np.argmin(squared_distances(X, centres), axis=1)
+        labels = nearest_centre(X, centres)
         totals = np.bincount(labels, weights=weight, minlength=n_clusters)
         new_centres = centres.copy()
         occupied = totals > 0  # an empty cluster keeps its centre
@@ -84,4 +95,4 @@ def kmeans(X, n_clusters, rng, sample_weight=None, max_iter=100, tol=1e-4):
         centres = new_centres
         if shift <= threshold:
             break
-    return centres.astype(X.dtype), np.argmin(squared_distances(X, centres), axis=1)
+    return centres.astype(X.dtype), nearest_centre(X, centres)

@@ -12,7 +12,7 @@ from .em import m_step
 from .exceptions import ConvergenceWarning, NotFittedError
 from .gaussian import (covariances_from_precisions, full_covariance, n_covariance_parameters, precision_cholesky,
                        precisions_from_cholesky)
-from .initialization import kmeans, kmeans_plusplus, squared_distances
+from .initialization import kmeans, kmeans_plusplus, nearest_centre
 from .statistics import (accumulate_statistics, log_weighted_densities_from_precision_cholesky,
                          parameters_from_statistics)
 
@@ -231,7 +231,7 @@ class GaussianMixture:
             resp /= resp.sum(axis=1, keepdims=True)
         else:
             resp = np.zeros((n_samples, k), dtype=X.dtype)
-            resp[np.arange(n_samples), np.argmin(squared_distances(X, centres), axis=1)] = 1
+            resp[np.arange(n_samples), nearest_centre(X, centres)] = 1
         weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar, sample_weight)
         if self.background_volume is not None:
             # The background starts with an equal share, 1 / (n_components + 1).

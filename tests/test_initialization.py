@@ -1,0 +1,48 @@
+"""gmmlib's own k-means++ seeding and Lloyd's k-means."""
+
+import numpy as np
+
+from gmmlib.initialization import kmeans, kmeans_plusplus, nearest_centre, squared_distances
+
+
+def test_squared_distances_and_nearest_centre():
+    X = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0]])
+    centres = np.array([[0.0, 0.0], [10.0, 1.0]])
+    np.testing.assert_allclose(squared_distances(X, centres), [[0, 101], [25, 58], [100, 1]])
+    np.testing.assert_array_equal(nearest_centre(X, centres, chunk_rows=2), [0, 0, 1])
+
+
+def test_kmeans_plusplus_seeds_one_point_per_separated_cluster():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [100.0, 0.0], [0.0, 100.0], [100.0, 100.0]])
+    X = np.vstack([c + rng.normal(size=(50, 2)) for c in centres])
+    for seed in range(10):
+        indices = kmeans_plusplus(X, 4, np.random.default_rng(seed))
+        assert sorted(indices // 50) == [0, 1, 2, 3]
+
+
+def test_kmeans_plusplus_handles_fewer_distinct_points_than_clusters():
+    X = np.zeros((10, 2))
+    indices = kmeans_plusplus(X, 3, np.random.default_rng(0))
+    assert indices.shape == (3,) and np.all((0 <= indices) & (indices < 10))
+
+
+def test_kmeans_finds_the_cluster_means():
+    rng = np.random.default_rng(1)
+    truth = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
+    labels_true = np.repeat(np.arange(3), 200)
+    X = truth[labels_true] + rng.normal(size=(600, 2))
+    centres, labels = kmeans(X, 3, np.random.default_rng(0))
+    order = np.argsort(centres[:, 0] + 2 * centres[:, 1])
+    np.testing.assert_allclose(centres[order], [X[labels_true == k].mean(axis=0) for k in range(3)], atol=0.05)
+    assert len(np.unique(labels)) == 3
+
+
+def test_weighted_kmeans_matches_repeated_rows():
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(size=(40, 2)), rng.normal(6, 1, size=(40, 2))])
+    counts = rng.integers(1, 4, size=80)
+    weighted, _ = kmeans(X, 2, np.random.default_rng(0), sample_weight=counts)
+    repeated, _ = kmeans(np.repeat(X, counts, axis=0), 2, np.random.default_rng(0))
+    order_w, order_r = np.argsort(weighted[:, 0]), np.argsort(repeated[:, 0])
+    np.testing.assert_allclose(weighted[order_w], repeated[order_r], rtol=1e-10)
