@@ -1,16 +1,22 @@
-"""Plotting helpers for Gaussian mixtures.
+"""Plotting helpers for Gaussian mixtures, and animations of EM.
 
-Each takes ``ax=None`` (meaning the current axes), draws, and returns what it drew; none calls
-``plt.show()``.
+Each plot helper takes ``ax=None`` (meaning the current axes), draws, and returns what it drew;
+none calls ``plt.show()``. The animations replay a parameter history such as
+``GaussianMixture(record_history=True).fit(X).history_``: :func:`animate_em` in two dimensions,
+:func:`animate_em_3d` on three features, saved as GIF by :func:`save_animation`.
 """
+
+import pathlib
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Ellipse
 from scipy.special import logsumexp
 
-from .em import log_weighted_densities
+from ._validation import _describe, check_data
+from .em import e_step, log_weighted_densities
 from .gaussian import full_covariance
 
 
@@ -52,7 +58,7 @@ def plot_covariance_ellipses(means, covariances, covariance_type="full", ax=None
         eigenvalues, eigenvectors = np.linalg.eigh(covariance)
         angle = np.degrees(np.arctan2(eigenvectors[1, 1], eigenvectors[0, 1]))
         for radius in n_std:
-            width, height = 2 * radius * np.sqrt(eigenvalues[::-1])
+            width, height = 2 * radius * np.sqrt(np.maximum(eigenvalues[::-1], 0))
             style = dict(fill=False, edgecolor=colors[k], linewidth=1.5, alpha=max(0.3, 1 - 0.25 * (radius - 1)))
             style.update(kwargs)
             ellipse = Ellipse(mean[list(dims)], width, height, angle=angle, **style)
@@ -60,6 +66,84 @@ def plot_covariance_ellipses(means, covariances, covariance_type="full", ax=None
             ellipses.append(ellipse)
     ax.autoscale_view()
     return ellipses
+
+
+def _check_3d_axes(ax):
+    if getattr(ax, "name", None) != "3d":
+        raise ValueError(f"ax must be a 3-D Axes (created with projection='3d'), got {type(ax).__name__} "
+                         f"with projection {getattr(ax, 'name', None)!r}")
+
+
+def covariance_ellipsoid(mean, covariance, n_std=2.0, resolution=13):
+    """Points of the ellipsoid ``{mu + n_std * Sigma^{1/2} u : ||u|| = 1}`` on a latitude-longitude grid.
+
+    Its semi-axes are ``n_std`` times the square roots of the eigenvalues of ``Sigma``, along the
+    eigenvectors; every point has Mahalanobis distance ``n_std`` from ``mean``.
+
+    Parameters
+    ----------
+    mean : array-like of shape (3,)
+    covariance : array-like of shape (3, 3)
+        Symmetric positive semi-definite.
+    n_std : float, default=2.0
+    resolution : int, default=13
+        Grid points per angle.
+
+    Returns
+    -------
+    surface : ndarray of shape (resolution, resolution, 3)
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(np.asarray(covariance, dtype=float))
+    # Rounding can leave a tiny negative eigenvalue on a collapsed component: draw it flat.
+    semi_axes = n_std * np.sqrt(np.maximum(eigenvalues, 0))
+    azimuth, polar = np.meshgrid(np.linspace(0, 2 * np.pi, resolution), np.linspace(0, np.pi, resolution))
+    sphere = np.stack([np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)], axis=-1)
+    return np.asarray(mean, dtype=float) + sphere @ (eigenvectors * semi_axes).T
+
+
+def plot_covariance_ellipsoids(means, covariances, covariance_type="full", ax=None, n_std=2.0, dims=(0, 1, 2),
+                               colors=None, resolution=11, **kwargs):
+    """Draw the ``n_std``-sigma ellipsoid of every component as a wireframe, on three features.
+
+    Parameters
+    ----------
+    means : array-like of shape (n_components, n_features)
+    covariances : array-like, scikit-learn's shape for ``covariance_type``
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    ax : 3-D matplotlib Axes or None, default=None
+        Created with ``projection="3d"``; the current axes when None.
+    n_std : float, default=2.0
+        Mahalanobis radius of the ellipsoids (:func:`covariance_ellipsoid`).
+    dims : triple of int, default=(0, 1, 2)
+        The three features to project onto: each covariance is restricted to them.
+    colors : sequence of colours or None, default=None
+    resolution : int, default=11
+        Grid lines per angle of the wireframe.
+    **kwargs
+        Passed to ``ax.plot_wireframe`` (for example ``linewidth``).
+
+    Returns
+    -------
+    wireframes : list of mpl_toolkits.mplot3d.art3d.Line3DCollection
+        One per component.
+
+    Raises
+    ------
+    ValueError
+        If ``ax`` is not a 3-D Axes.
+    """
+    ax = plt.gca() if ax is None else ax
+    _check_3d_axes(ax)
+    means = np.asarray(means)
+    colors = component_colors(len(means)) if colors is None else colors
+    wireframes = []
+    for k, mean in enumerate(means):
+        covariance = full_covariance(covariances, covariance_type, k, means.shape[1])[np.ix_(dims, dims)]
+        surface = covariance_ellipsoid(mean[list(dims)], covariance, n_std, resolution)
+        style = dict(color=colors[k], linewidth=0.6, alpha=0.7)
+        style.update(kwargs)
+        wireframes.append(ax.plot_wireframe(*np.moveaxis(surface, -1, 0), **style))
+    return wireframes
 
 
 def plot_density_contours(weights, means, covariances, covariance_type="full", ax=None, xlim=None, ylim=None,
@@ -154,3 +238,209 @@ def plot_log_likelihood(lower_bounds, ax=None, **kwargs):
     ax.set_xlabel("EM iteration")
     ax.set_ylabel("mean log-likelihood")
     return line
+
+
+def _check_history(history, n_features):
+    """Validate a parameter history; return it as a list."""
+    if isinstance(history, dict) or not hasattr(history, "__len__") or len(history) == 0:
+        raise ValueError("history must be a non-empty list of dicts with keys 'weights', 'means' and "
+                         "'covariances' (for example GaussianMixture(record_history=True).history_), "
+                         f"got {_describe(history)}")
+    history = list(history)
+    for t, entry in enumerate(history):
+        if not isinstance(entry, dict) or not {"weights", "means", "covariances"} <= set(entry):
+            raise ValueError(f"history[{t}] must be a dict with keys 'weights', 'means' and 'covariances', "
+                             f"got {_describe(entry)}")
+        if np.ndim(entry["means"]) != 2 or np.shape(entry["means"])[1] != n_features:
+            raise ValueError(f"history[{t}]['means'] must have shape (n_components, {n_features}) to match X, "
+                             f"got shape {np.shape(entry['means'])}")
+    return history
+
+
+def _check_dims(dims, n_dims, n_features):
+    dims = tuple(dims)
+    if len(dims) != n_dims or len(set(dims)) != n_dims or not all(
+            isinstance(d, (int, np.integer)) and 0 <= d < n_features for d in dims):
+        raise ValueError(f"dims must be {n_dims} distinct feature indices in [0, {n_features}), got {dims!r}")
+    return dims
+
+
+def _frame_label(t, n_frames, mean_log_likelihood):
+    step = "start" if t == 0 else f"iteration {t}/{n_frames - 1}"
+    return f"EM {step}\nmean log-likelihood {mean_log_likelihood:.3f}"
+
+
+def _padded_limits(values, margin=0.08):
+    low, high = values.min(), values.max()
+    pad = margin * (high - low if high > low else 1.0)
+    return low - pad, high + pad
+
+
+def animate_em(X, history, covariance_type="full", *, background_volume=None, ax=None, dims=(0, 1), n_std=(1, 2),
+               colors=None, interval=300, point_size=10):
+    """Animate EM in two dimensions: moving ellipses, points coloured by responsibility, a counter.
+
+    Frame ``t`` shows ``history[t]``: entry 0 is the start and entry ``t`` the parameters after
+    ``t`` iterations. Each point is coloured by its responsibilities under those parameters
+    (:func:`responsibility_colors`, computed with :func:`gmmlib.e_step` on all features of ``X``),
+    each component drawn as its ``n_std``-sigma ellipses, and a counter shows the iteration and the
+    mean log-likelihood. Used in ``notebooks/02_em_derivation.ipynb``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    history : sequence of dict
+        Each with ``weights``, ``means`` and ``covariances``, for example
+        ``GaussianMixture(record_history=True).fit(X).history_``; with a background, ``weights``
+        ends with the background's weight.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    background_volume : float or None, default=None
+        Volume of a uniform background component, as in :func:`gmmlib.e_step`; its points are grey.
+    ax : matplotlib Axes or None, default=None
+        The axes to animate; the current axes when None. The axis limits are fixed to the data.
+    dims : pair of int, default=(0, 1)
+        The two features to project onto.
+    n_std : sequence of float, default=(1, 2)
+        Mahalanobis radii of the ellipses.
+    colors : sequence of colours or None, default=None
+        One per component.
+    interval : float, default=300
+        Milliseconds between frames when played interactively (:func:`save_animation` sets the
+        GIF's own frame rate).
+    point_size : float, default=10
+
+    Returns
+    -------
+    animation : matplotlib.animation.FuncAnimation
+        One frame per entry of ``history``. Save it with :func:`save_animation`; close its figure
+        afterwards so that a notebook does not also show the last frame as a still.
+    """
+    X = check_data(X)
+    dims = _check_dims(dims, 2, X.shape[1])
+    history = _check_history(history, X.shape[1])
+    ax = plt.gca() if ax is None else ax
+    n_components = np.shape(history[0]["means"])[0]
+    colors = component_colors(n_components) if colors is None else list(colors)
+    ax.set_xlim(*_padded_limits(X[:, dims[0]]))
+    ax.set_ylim(*_padded_limits(X[:, dims[1]]))
+    points = ax.scatter(X[:, dims[0]], X[:, dims[1]], s=point_size, linewidths=0)
+    counter = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", fontsize=9,
+                      bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"))
+    ellipses = []
+
+    def draw(t):
+        entry = history[t]
+        resp, log_likelihood = e_step(X, entry["weights"], entry["means"], entry["covariances"], covariance_type,
+                                      background_volume)
+        points.set_facecolor(responsibility_colors(resp, colors))
+        for ellipse in ellipses:
+            ellipse.remove()
+        ellipses[:] = plot_covariance_ellipses(entry["means"], entry["covariances"], covariance_type, ax=ax,
+                                               n_std=n_std, dims=dims, colors=colors)
+        counter.set_text(_frame_label(t, len(history), log_likelihood / len(X)))
+        return [points, counter, *ellipses]
+
+    draw(0)  # shows the start at once and checks the parameters' shapes before any saving
+    return FuncAnimation(ax.figure, draw, frames=len(history), interval=interval, blit=False)
+
+
+def animate_em_3d(X, history, covariance_type="full", *, background_volume=None, ax=None, dims=(0, 1, 2),
+                  n_std=2.0, colors=None, interval=300, point_size=8, rotation=2.0):
+    """Animate EM on three features: moving ellipsoids, points coloured by responsibility, a counter.
+
+    The three-dimensional counterpart of :func:`animate_em`; the view turns by ``rotation``
+    degrees per frame so that the depth can be read. Used in ``notebooks/03_em_in_practice.ipynb``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        At least three features.
+    history : sequence of dict
+        As for :func:`animate_em`.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    background_volume : float or None, default=None
+    ax : 3-D matplotlib Axes or None, default=None
+        Created with ``projection="3d"``; the current axes when None.
+    dims : triple of int, default=(0, 1, 2)
+        The three features to show.
+    n_std : float, default=2.0
+        Mahalanobis radius of the ellipsoids (:func:`plot_covariance_ellipsoids`).
+    colors : sequence of colours or None, default=None
+    interval : float, default=300
+    point_size : float, default=8
+    rotation : float, default=2.0
+        Degrees of azimuth the view turns per frame; 0 keeps it still.
+
+    Returns
+    -------
+    animation : matplotlib.animation.FuncAnimation
+        One frame per entry of ``history``.
+
+    Raises
+    ------
+    ValueError
+        If ``ax`` is not a 3-D Axes, or ``X``, ``dims`` or ``history`` do not fit together.
+    """
+    X = check_data(X)
+    dims = _check_dims(dims, 3, X.shape[1])
+    history = _check_history(history, X.shape[1])
+    ax = plt.gca() if ax is None else ax
+    _check_3d_axes(ax)
+    n_components = np.shape(history[0]["means"])[0]
+    colors = component_colors(n_components) if colors is None else list(colors)
+    for axis, d in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), dims):
+        axis(*_padded_limits(X[:, d]))
+    points = ax.scatter(*X[:, list(dims)].T, s=point_size, linewidths=0, depthshade=False)
+    counter = ax.text2D(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", fontsize=9)
+    elevation, azimuth = ax.elev, ax.azim
+    wireframes = []
+
+    def draw(t):
+        entry = history[t]
+        resp, log_likelihood = e_step(X, entry["weights"], entry["means"], entry["covariances"], covariance_type,
+                                      background_volume)
+        points.set_facecolor(responsibility_colors(resp, colors))
+        for wireframe in wireframes:
+            wireframe.remove()
+        wireframes[:] = plot_covariance_ellipsoids(entry["means"], entry["covariances"], covariance_type, ax=ax,
+                                                   n_std=n_std, dims=dims, colors=colors)
+        counter.set_text(_frame_label(t, len(history), log_likelihood / len(X)))
+        ax.view_init(elev=elevation, azim=azimuth + rotation * t)
+        return [points, counter, *wireframes]
+
+    draw(0)  # shows the start at once and checks the parameters' shapes before any saving
+    return FuncAnimation(ax.figure, draw, frames=len(history), interval=interval, blit=False)
+
+
+def save_animation(animation, output_dir, name, fps=4, dpi=80):
+    """Save an animation as a GIF with matplotlib's PillowWriter; return the file name.
+
+    A GIF holds no timestamp or software version, so the same animation gives the same bytes on
+    every run (checked in ``tests/test_plotting.py``). Show it in a notebook from those bytes with
+    ``IPython.display.Image(data=(output_dir / name).read_bytes())``.
+
+    Parameters
+    ----------
+    animation : matplotlib.animation.Animation
+        For example from :func:`animate_em`.
+    output_dir : str or pathlib.Path
+        An existing folder.
+    name : str
+        File name ending in ``.gif``.
+    fps : float, default=4
+        Frames per second of the GIF (frame durations are whole milliseconds).
+    dpi : float, default=80
+        Resolution of the frames; the figure size in inches times ``dpi`` gives the pixels.
+
+    Returns
+    -------
+    name : str
+        The file name, not the path (which differs between machines).
+    """
+    if not isinstance(name, str) or not name.endswith(".gif"):
+        raise ValueError(f"name must be a file name ending in .gif, got {name!r}")
+    for value, label in ((fps, "fps"), (dpi, "dpi")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{label} must be a positive number, got {value!r}")
+    animation.save(pathlib.Path(output_dir) / name, writer=PillowWriter(fps=fps), dpi=dpi)
+    return name
