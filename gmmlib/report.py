@@ -1,0 +1,580 @@
+"""Run notebooks with papermill into ``reports/`` and render them as HTML.
+
+Usage (what ``make report`` runs)::
+
+    python -m gmmlib.report [--params FILE.yaml] [--reports-dir reports] NOTEBOOK...
+
+For each notebook ``NN_topic.ipynb`` the runner checks the parameters from ``FILE.yaml`` against the
+notebook's ``parameters`` cell, executes it with papermill (kernel ``python3``, working directory
+the notebook's folder, ``output_dir`` set to ``reports/NN_topic/``) and writes into that folder the
+executed ``NN_topic.ipynb``, ``NN_topic.html``, a code-hidden ``NN_topic_results.html`` and
+``provenance.json``, next to the figures and ``summary.json`` the notebook saves itself. Then it
+writes ``reports/index.html`` and ``reports/summary.json`` (``{stem: summary}``). Nothing written
+holds a timestamp, so two runs with the same parameters give identical files.
+
+The parameter file is a YAML mapping::
+
+    seed: 3                 # a parameter name: default for every notebook that declares it
+    00_quickstart:          # a notebook stem: that notebook's parameters, over the defaults
+      n_samples: 2000
+
+A parameter the notebook does not declare, or a value whose type does not fit the default's (an
+int is fine for a float; a ``None`` default accepts anything), stops the run before any notebook
+executes. A notebook that raises (e.g. :class:`gmmlib.notebook.ParameterError`) is reported in one
+line; the other notebooks still run and the exit status is 1. Format and outputs are described in
+``reports/README.md``.
+"""
+
+import argparse
+import ast
+import dataclasses
+import difflib
+import html
+import importlib.metadata
+import json
+import os
+import pathlib
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+try:
+    import nbformat
+    import papermill
+    import yaml
+    import zmq
+    from jupyter_client import KernelManager
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+except ModuleNotFoundError as exc:  # the report needs the "notebooks" extra, the library does not
+    raise ModuleNotFoundError(f"gmmlib.report needs the notebooks extra ({exc.name} is missing): "
+                              "pip install -e '.[notebooks]'") from exc
+
+from .notebook import ParameterError
+
+KERNEL_NAME = "python3"
+STEM_PATTERN = re.compile(r"^\d\d_\w+$")
+IMAGE_SUFFIXES = (".png", ".gif", ".svg", ".jpg", ".jpeg")  # shown in the index; PDFs are linked
+VERSIONED_PACKAGES = ("gmmlib", "numpy", "scipy", "matplotlib", "papermill", "nbconvert")
+# Timing metadata that papermill and nbclient add to the executed notebook; dropped so that two
+# runs give the same file.
+RUN_TIME_KEYS = ("start_time", "end_time", "duration")
+_NOT_A_LITERAL = object()
+
+
+class ReportError(ValueError):
+    """The command line or the parameter file is wrong; each line of the message is one problem."""
+
+
+@dataclasses.dataclass
+class Declared:
+    """A parameter declared in a notebook's ``parameters`` cell."""
+
+    name: str
+    source: str  # the default as written in the notebook
+    default: object  # its value, or _NOT_A_LITERAL when it is not a Python literal
+
+    @classmethod
+    def from_source(cls, name, source):
+        try:
+            default = ast.literal_eval(source)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            default = _NOT_A_LITERAL
+        return cls(name, source, default)
+
+
+@dataclasses.dataclass
+class Result:
+    """What happened to one notebook."""
+
+    stem: str
+    folder: pathlib.Path
+    seconds: float
+    error: str | None  # "ExceptionName: message", or None when the notebook ran through
+    title: str
+    summary: dict | None
+    provenance: dict
+
+
+# ----------------------------------------------------------------------------------------------
+# Parameters
+
+
+def load_parameter_file(path):
+    """Read a parameter file; return ``(defaults, sections)``.
+
+    ``defaults`` maps parameter names to values for every notebook declaring them; ``sections``
+    maps notebook stems (``NN_topic``) to that notebook's own parameters. A parameter name is a
+    Python identifier and a stem starts with two digits, so the two kinds of key cannot clash.
+    """
+    path = pathlib.Path(path)
+    try:
+        content = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ReportError(f"cannot read the parameter file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise ReportError(f"{path} is not valid YAML{line}: {getattr(exc, 'problem', exc)}") from exc
+    if content is None:
+        return {}, {}
+    if not isinstance(content, dict):
+        raise ReportError(f"{path} must hold a mapping of parameter names and notebook stems, "
+                          f"got a {type(content).__name__}")
+    defaults, sections, problems = {}, {}, []
+    for key, value in content.items():
+        key = str(key)
+        if STEM_PATTERN.match(key):
+            if value is None:
+                value = {}
+            if not isinstance(value, dict):
+                problems.append(f"{path}: section {key} must be a mapping of parameter names to values, "
+                                f"got {value!r}")
+                continue
+            sections[key] = {str(name): item for name, item in value.items()}
+        elif key.isidentifier():
+            defaults[key] = value
+        else:
+            problems.append(f"{path}: key {key!r} is neither a parameter name nor a notebook stem (NN_topic)")
+    misplaced = ["output_dir"] if "output_dir" in defaults else []
+    misplaced += [f"{stem}.output_dir" for stem, section in sections.items() if "output_dir" in section]
+    problems += [f"{path}: {name} is not allowed; the runner sets output_dir to reports/<stem>/" for name in misplaced]
+    if problems:
+        raise ReportError("\n".join(problems))
+    return defaults, sections
+
+
+def declared_parameters(notebook):
+    """The parameters a notebook declares, by name, as read by ``papermill.inspect_notebook``."""
+    return {name: Declared.from_source(name, spec["default"])
+            for name, spec in papermill.inspect_notebook(str(notebook)).items()}
+
+
+def _expected_type(default):
+    """``(check, description)`` for values that may replace ``default``."""
+    if isinstance(default, bool):
+        return (lambda value: isinstance(value, bool)), "a bool"
+    if isinstance(default, int):
+        return (lambda value: isinstance(value, int) and not isinstance(value, bool)), "an int"
+    if isinstance(default, float):
+        return (lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)), "a float (or an int)"
+    if isinstance(default, (list, tuple)):
+        return (lambda value: isinstance(value, list)), "a list"
+    kind = type(default)
+    return (lambda value: isinstance(value, kind)), f"a {kind.__name__}"
+
+
+def check_value(stem, declared, value):
+    """Return ``value`` for the declared parameter, an int turned into a float for a float default.
+
+    Raises :class:`ReportError` naming the parameter and what is allowed when the type does not
+    fit the notebook's default; a ``None`` default (or one that is not a literal) accepts anything.
+    """
+    default = declared.default
+    if default is None or default is _NOT_A_LITERAL:
+        return value
+    fits, description = _expected_type(default)
+    if not fits(value):
+        hint = ""
+        if isinstance(value, str) and isinstance(default, (int, float)):
+            try:
+                float(value)
+                hint = " (YAML reads a number like 1e-3 as a string: write 1.0e-3)"
+            except ValueError:
+                pass
+        raise ReportError(f"{stem}: parameter {declared.name} must be {description} like its default "
+                          f"{declared.source}; got {value!r} of type {type(value).__name__}{hint}")
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _unknown(stem, name, declared, where):
+    allowed = ", ".join(sorted(declared)) or "no parameters"
+    close = difflib.get_close_matches(name, declared, n=1)
+    guess = f" (did you mean {close[0]}?)" if close else ""
+    return f"{stem}: unknown parameter {name!r} {where}{guess}; {stem} declares: {allowed}"
+
+
+def resolve_parameters(notebooks, defaults=None, sections=None, source="the parameter file"):
+    """Check the given parameters against each notebook; return ``{stem: parameters}``.
+
+    Parameters
+    ----------
+    notebooks : list of pathlib.Path
+    defaults : dict or None, default=None
+        Values for every notebook that declares the name; each name must be declared by at least
+        one of ``notebooks``.
+    sections : dict or None, default=None
+        ``{stem: {name: value}}``; every name must be declared by that notebook. A section for a
+        notebook that is not run is ignored if the notebook exists next to those run.
+    source : str, default="the parameter file"
+        Where the values come from, for the messages.
+
+    Returns
+    -------
+    dict
+        ``{stem: {name: value}}`` with the values to inject (``output_dir`` excluded).
+
+    Raises
+    ------
+    ReportError
+        One line per problem: unknown names, types that do not fit, notebooks without a
+        ``parameters`` cell or without an ``output_dir`` parameter.
+    """
+    defaults, sections = defaults or {}, sections or {}
+    problems, resolved, declared_by_stem = [], {}, {}
+    for notebook in notebooks:
+        try:
+            declared = declared_parameters(notebook)
+        except Exception as exc:  # not JSON, not a notebook: one line, like the other problems
+            problems.append(f"{notebook.stem}: cannot read {notebook}: {type(exc).__name__}: {exc}".splitlines()[0])
+            continue
+        declared_by_stem[notebook.stem] = declared
+        if "output_dir" not in declared:
+            problems.append(f"{notebook.stem}: no cell tagged 'parameters' assigns output_dir, so the runner "
+                            "cannot direct the notebook's outputs to reports/<stem>/")
+            continue
+        values = {}
+        for name, value in {**defaults, **sections.get(notebook.stem, {})}.items():
+            if name not in declared:
+                if name in sections.get(notebook.stem, {}):
+                    problems.append(_unknown(notebook.stem, name, declared, f"in section {notebook.stem} of {source}"))
+                continue
+            try:
+                values[name] = check_value(notebook.stem, declared[name], value)
+            except ReportError as exc:
+                problems.append(str(exc))
+        resolved[notebook.stem] = values
+    all_declared = sorted({name for declared in declared_by_stem.values() for name in declared})
+    for name in defaults:
+        if name not in all_declared:
+            close = difflib.get_close_matches(name, all_declared, n=1)
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"unknown parameter {name!r} in the defaults of {source}{guess}: declared by none of "
+                            f"the notebooks run ({', '.join(declared_by_stem)})")
+    existing = {path.stem for notebook in notebooks for path in notebook.parent.glob("[0-9][0-9]_*.ipynb")}
+    for stem in sections:
+        if stem not in existing:
+            close = difflib.get_close_matches(stem, sorted(existing), n=1)
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"section {stem} of {source} names no notebook{guess}")
+    if problems:
+        raise ReportError("\n".join(problems))
+    return resolved
+
+
+# ----------------------------------------------------------------------------------------------
+# Provenance
+
+
+def _display_path(path):
+    """``path`` relative to the working directory when it lies below it, else absolute."""
+    path = pathlib.Path(path).resolve()
+    try:
+        return path.relative_to(pathlib.Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def git_state(folder):
+    """``{"commit": sha or None, "dirty": bool or None}`` of the git work tree holding ``folder``.
+
+    ``dirty`` is True when ``git status --porcelain`` lists anything: modified, staged or
+    untracked (not ignored) files, so an uncommitted notebook counts.
+    """
+    def git(*args):
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=True).stdout
+
+    try:
+        return {"commit": git("rev-parse", "HEAD").strip(), "dirty": bool(git("status", "--porcelain").strip())}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+
+
+def versions():
+    """Versions of Python and of the packages that shape the numbers and the figures."""
+    found = {"python": platform.python_version()}
+    for package in VERSIONED_PACKAGES:
+        try:
+            found[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+# ----------------------------------------------------------------------------------------------
+# Running and rendering one notebook
+
+
+def _normalise_executed(path, notebook):
+    """Make the executed notebook the same from run to run.
+
+    Drops papermill's and nbclient's timestamps, writes the paths relative to the working
+    directory, and gives the cells papermill adds (injected parameters, error markers) ids from
+    their position instead of random ones.
+    """
+    nb = nbformat.read(path, as_version=4)
+    original_ids = {cell.get("id") for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]}
+    for index, cell in enumerate(nb.cells):
+        if cell.get("id") not in original_ids:
+            cell["id"] = f"report-cell-{index}"
+    run = nb.metadata.get("papermill", {})
+    for key in RUN_TIME_KEYS:
+        run.pop(key, None)
+    run["input_path"] = _display_path(notebook)
+    run["output_path"] = _display_path(path)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in RUN_TIME_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+    nbformat.write(nb, path)
+    return nb
+
+
+def _title(nb, stem):
+    """The first heading of the notebook's first markdown cell, else the stem."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return stem
+
+
+def render_html(nb, folder, stem):
+    """Write ``stem.html`` (code and results) and ``stem_results.html`` (results only)."""
+    for name, options in ((f"{stem}.html", {}),
+                          (f"{stem}_results.html",
+                           {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True})):
+        body, _ = HTMLExporter(**options).from_notebook_node(nb, resources={"metadata": {"name": _title(nb, stem)}})
+        (folder / name).write_text(body, encoding="utf-8")
+
+
+def _kernel_config():
+    """Kernel-manager settings: CurveZMQ encryption where available.
+
+    Recent ipykernels print "Kernel is running over TCP without encryption" on every start
+    unless jupyter_client provisions keys; asking for them keeps the console to one line per notebook.
+    """
+    if "transport_encryption" in KernelManager.class_trait_names() and zmq.has("curve"):
+        return Config({"KernelManager": {"transport_encryption": "auto"}})
+    return Config()
+
+
+def _error_line(exc):
+    """``ExceptionName: message`` without the traceback, with the cell unless it is a ParameterError."""
+    if isinstance(exc, papermill.PapermillExecutionError):
+        message = exc.evalue.strip().splitlines()
+        line = f"{exc.ename}: {message[0]}{' ...' if len(message) > 1 else ''}" if message else exc.ename
+        return line if exc.ename == ParameterError.__name__ else f"{line} (in cell [{exc.exec_count}])"
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+
+
+def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
+    """Execute ``notebook`` into ``reports_dir/<stem>/`` and render it; return a :class:`Result`.
+
+    The folder is emptied first, so that no file of an earlier run is mistaken for this run's.
+    An exception raised in the notebook is recorded in the result, not raised.
+    """
+    stem = notebook.stem
+    folder = reports_dir / stem
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    executed = folder / f"{stem}.ipynb"
+    # Relative to the notebook's folder (its working directory), like the notebooks' own default.
+    injected = {**parameters, "output_dir": os.path.relpath(folder.resolve(), notebook.parent.resolve())}
+    declared = declared_parameters(notebook)
+    used = {name: (item.source if item.default is _NOT_A_LITERAL else item.default) for name, item in declared.items()}
+    used.update(injected)
+    provenance = {
+        "notebook": _display_path(notebook),
+        "parameter_file": None if parameter_file is None else _display_path(parameter_file),
+        "parameters": used,
+        "injected": sorted(injected),
+        "kernel": KERNEL_NAME,
+        "git": git_state(notebook.parent),
+        "versions": versions(),
+    }
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(notebook), str(executed), parameters=injected, kernel_name=KERNEL_NAME,
+                                   cwd=str(notebook.parent), progress_bar=False, config=_kernel_config())
+        error = None
+    except Exception as exc:  # any failure of this notebook is reported and the others still run
+        error = _error_line(exc)
+    seconds = time.perf_counter() - start
+    title = stem
+    if executed.exists():
+        nb = _normalise_executed(executed, notebook)
+        title = _title(nb, stem)
+        render_html(nb, folder, stem)
+    summary_path = folder / "summary.json"
+    summary = json.loads(summary_path.read_text()) if error is None and summary_path.exists() else None
+    if error is None and summary is None:
+        error = "no summary.json: the notebook did not write_summary(..., output_dir)"
+    provenance["status"] = "ok" if error is None else "failed"
+    if error is not None:
+        provenance["error"] = error
+    _write_json(folder / "provenance.json", provenance)
+    return Result(stem, folder, seconds, error, title, summary, provenance)
+
+
+def _write_json(path, content):
+    # default=str: a YAML date given to a parameter whose default is None is still recorded.
+    path.write_text(json.dumps(content, indent=2, sort_keys=True, default=str) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------
+# Index page
+
+
+def _link(href, text):
+    return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
+
+
+def _rounded(value):
+    """``value`` with its floats to 6 significant digits, for display (summary.json keeps them all)."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    return value
+
+
+def _table(mapping, notes=None):
+    """A two-column table of ``mapping`` (JSON values), with a third column of ``notes`` if given."""
+    rows = []
+    for key, value in sorted(mapping.items()):
+        note = "" if notes is None else f"<td>{html.escape(notes.get(key, ''))}</td>"
+        rows.append(f"<tr><th>{html.escape(str(key))}</th><td><code>{html.escape(json.dumps(_rounded(value)))}"
+                    f"</code></td>{note}</tr>")
+    return f"<table>{''.join(rows)}</table>"
+
+
+def _section(result):
+    stem, folder = result.stem, result.folder
+    status = "ok" if result.error is None else f"failed: {result.error}"
+    links = [_link(f"{stem}/{name}", label) for name, label in
+             ((f"{stem}.html", "notebook"), (f"{stem}_results.html", "results only"),
+              (f"{stem}.ipynb", "executed .ipynb"), ("summary.json", "summary.json"),
+              ("provenance.json", "provenance.json")) if (folder / name).exists()]
+    files = sorted(path.name for path in folder.iterdir() if path.is_file())
+    images = [name for name in files if name.lower().endswith(IMAGE_SUFFIXES)]
+    pdfs = [name for name in files if name.lower().endswith(".pdf")]
+    parts = [f'<section id="{html.escape(stem)}">',
+             f"<h2>{html.escape(stem)}: {html.escape(result.title)}</h2>",
+             f'<p class="{"ok" if result.error is None else "failed"}">{html.escape(status)}</p>',
+             f"<p>{' | '.join(links)}</p>"]
+    if images:
+        parts.append('<div class="figures">' + "".join(
+            f'<a href="{html.escape(f"{stem}/{name}")}"><img src="{html.escape(f"{stem}/{name}")}" '
+            f'alt="{html.escape(name)}" title="{html.escape(name)}"></a>' for name in images) + "</div>")
+    if pdfs:
+        parts.append("<p>PDF figures: " + ", ".join(_link(f"{stem}/{name}", name) for name in pdfs) + "</p>")
+    if result.summary is not None:
+        parts.append("<h3>Summary</h3>" + _table(result.summary))
+    git = result.provenance["git"]
+    commit = "not in a git work tree" if git["commit"] is None else \
+        f"git {git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}"
+    given = {name: "set by the runner" if name == "output_dir" else "from the parameter file"
+             for name in result.provenance["injected"]}
+    parts.append(f"<h3>Parameters</h3><p>{html.escape(commit)}</p>" + _table(result.provenance["parameters"], given))
+    parts.append("<details><summary>provenance.json</summary><pre>"
+                 + html.escape(json.dumps(result.provenance, indent=2, sort_keys=True)) + "</pre></details>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+STYLE = """body { font-family: sans-serif; max-width: 70em; margin: 2em auto; padding: 0 1em; }
+table { border-collapse: collapse; margin: 0.5em 0; } th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; }
+th { text-align: left; font-weight: normal; background: #f4f4f4; } td code { white-space: pre-wrap; }
+.figures img { max-width: 22em; max-height: 16em; margin: 0.3em; border: 1px solid #ddd; }
+.ok { color: #1a7f37; } .failed { color: #cf222e; font-weight: bold; } section { margin-bottom: 3em; }"""
+
+
+def write_index(results, reports_dir):
+    """Write ``reports_dir/index.html`` linking every notebook's pages, figures and summary."""
+    contents = "".join(f'<li><a href="#{html.escape(r.stem)}">{html.escape(r.stem)}</a>: {html.escape(r.title)}'
+                       f'{"" if r.error is None else " (failed)"}</li>' for r in results)
+    page = "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', '<head><meta charset="utf-8"><title>gmm-em reports</title>',
+        f"<style>{STYLE}</style></head>", "<body>", "<h1>gmm-em reports</h1>",
+        "<p>Every notebook executed with papermill, with its pages, saved figures, key numbers and the "
+        "parameters and versions it ran with; " + _link("summary.json", "summary.json")
+        + " combines the key numbers of all of them.</p>",
+        f"<ul>{contents}</ul>", *map(_section, results), "</body>", "</html>", ""])
+    (reports_dir / "index.html").write_text(page, encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line
+
+
+def _notebook_paths(names):
+    notebooks, problems, seen = [], [], {}
+    for name in names:
+        path = pathlib.Path(name)
+        if path.suffix != ".ipynb":
+            problems.append(f"{name} is not a notebook: expected a .ipynb file")
+        elif not path.is_file():
+            problems.append(f"notebook {name} does not exist")
+        elif path.stem in seen and seen[path.stem] != path.resolve():
+            problems.append(f"{name} and {seen[path.stem]} have the same stem; their reports would collide")
+        elif path.stem not in seen:
+            seen[path.stem] = path.resolve()
+            notebooks.append(path)
+    if problems:
+        raise ReportError("\n".join(problems))
+    return notebooks
+
+
+def main(argv=None):
+    """Run the report pipeline; return the exit status (0 ok, 1 a notebook failed, 2 bad input)."""
+    parser = argparse.ArgumentParser(prog="python -m gmmlib.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="notebooks/NN_topic.ipynb files to run")
+    parser.add_argument("--params", metavar="FILE.yaml",
+                        help="parameters: top-level names for every notebook, NN_topic: sections for one")
+    parser.add_argument("--reports-dir", default="reports", help="where to write the reports (default: reports)")
+    args = parser.parse_args(argv)
+    try:
+        notebooks = _notebook_paths(args.notebooks)
+        defaults, sections = load_parameter_file(args.params) if args.params else ({}, {})
+        parameters = resolve_parameters(notebooks, defaults, sections, source=args.params or "the parameter file")
+    except ReportError as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    reports_dir = pathlib.Path(args.reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    width = max(len(notebook.stem) for notebook in notebooks)
+    results = []
+    for notebook in notebooks:
+        result = run_notebook(notebook, parameters[notebook.stem], reports_dir, args.params)
+        results.append(result)
+        if result.error is None:
+            print(f"{result.stem:<{width}}  ok      {result.seconds:6.1f} s  "
+                  f"{_display_path(result.folder / (result.stem + '.html'))}", flush=True)
+        else:
+            print(f"{result.stem:<{width}}  FAILED  {result.seconds:6.1f} s  {result.error}", file=sys.stderr,
+                  flush=True)
+    _write_json(reports_dir / "summary.json", {r.stem: r.summary for r in results if r.error is None})
+    write_index(results, reports_dir)
+    print(f"index: {_display_path(reports_dir / 'index.html')}", flush=True)
+    failed = [r.stem for r in results if r.error is not None]
+    if failed:
+        print(f"error: {len(failed)} of {len(results)} notebooks failed: {', '.join(failed)} "
+              f"(see {_display_path(reports_dir)}/<stem>/<stem>.html)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
