@@ -1,25 +1,69 @@
-"""EM through sufficient statistics, chunk by chunk: the path ``GaussianMixture.fit`` runs.
+"""EM through sufficient statistics, chunk by chunk: the fast path ``GaussianMixture.fit`` runs.
 
 One EM iteration needs only, per component k,
 
     N_k = sum_i w_i gamma_ik,   s_k = sum_i w_i gamma_ik (x_i - c_k),
     S_k = sum_i w_i gamma_ik (x_i - c_k)(x_i - c_k)^T   (its diagonal for "diag"/"spherical"),
 
-accumulated over chunks of rows, so the n x k responsibilities never exist in full. The shift
-``c_k`` (the current mean) keeps the scatter close to centred: the M-step subtracts only the small
-``(mu_k - c_k)(mu_k - c_k)^T`` instead of the large ``mu_k mu_k^T`` of the raw-moment formula.
-The same equations, on all data at once, are :func:`gmmlib.e_step` and :func:`gmmlib.m_step`.
+accumulated over chunks of rows, so the n x k responsibilities never exist in full. The shifts
+``c_k`` keep the scatter close to centred: the M-step (:func:`parameters_from_statistics`) subtracts
+only ``N_k (mu_k - c_k)(mu_k - c_k)^T`` with ``mu_k - c_k`` small, instead of the large
+``N_k mu_k mu_k^T`` of the raw-moment formula, which loses every digit when the data sit far from
+the origin. The same equations, on all data at once, are :func:`gmmlib.e_step` and
+:func:`gmmlib.m_step`; ``tests/test_statistics.py`` proves both paths equal.
+
+Two forms compute the statistics, both with matrix products over whole chunks and no Python loop
+over samples or over components:
+
+- **expanded** (the fast one). With ``x' = x - c`` about one reference point ``c`` (the weighted
+  mean of the component means) and ``Lambda_k = P_k P_k^T``,
+
+      (x - mu_k)^T Lambda_k (x - mu_k) = x'^T Lambda_k x' - 2 x'^T Lambda_k mu'_k + mu'_k^T Lambda_k mu'_k,
+
+  so with the chunk's features ``f(x') = [x'_j x'_l (j <= l), x', 1]`` (``[x'^2, x', 1]`` for
+  "diag" and "spherical") every component's log-density, plus its log-weight and the constants
+  ``log|P_k|`` and ``mu'^T Lambda mu'`` computed once per iteration, is one product
+  ``F @ G``. The statistics about ``c`` are the one product ``R^T F`` with the weighted
+  responsibilities ``R``: counts, first moments and scatter at once. The chunk work is
+  ``O(d^2)`` per row for the features and ``2 d^2 (K + 1)`` flops per row per product.
+- **centred** (the exact one). Whitened coordinates ``z_ik = (x_i - mu_k) P_k`` of all
+  components come from one product ``x' @ [P_1 ... P_K]``; the scatter is accumulated about
+  ``c_k = mu_k`` itself, in whitened coordinates, and mapped back with ``P_k^{-1}``. Slower
+  (``K`` small products per chunk for the scatter) but without cancellation.
+
+The expanded form cancels terms of relative size ``gain = 1 + max_k (mu_k - c)^T Lambda_k (mu_k -
+c) / d`` (the squared distance, in standard deviations, from the reference point to a component,
+per feature), so it loses about ``log10(gain)`` significant digits. ``form="auto"`` uses it while
+it keeps at least two thirds of the digits of the data type (``gain <= eps**(-1/3)``: about
+1.6e5 in float64, 200 in float32) and the centred form otherwise, e.g. for tiny clusters far apart.
+
+float32 data are processed in float32 throughout (features, products, exponentials); only the
+few ``(K + 1) x n_features^2`` per-chunk sums are accumulated in float64.
 """
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy import linalg
 
-from .gaussian import log_gaussian_density_from_precision_cholesky
+try:
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # without it BLAS keeps its own threads: the same results, slower on a busy machine
+    ThreadpoolController = None
 
-#: Elements of the (chunk x components) working arrays; bounds the memory of one E-step.
-CHUNK_ELEMENTS = 1 << 20
+from .gaussian import LOG_2PI, log_det_precision_cholesky, log_gaussian_density_from_precision_cholesky
+
+#: Elements (per row times rows) of a chunk's largest working array; bounds the memory of one
+#: E-step (about 2 MiB in float64) and keeps a chunk in the processor's cache.
+CHUNK_ELEMENTS = 1 << 18
+
+FORMS = ("auto", "expanded", "centred")
+
+_THREADPOOL_CONTROLLER = None
 
 
 @dataclass
@@ -41,6 +85,9 @@ class SufficientStatistics:
         ``sum_i w_i log p(x_i)``.
     total_weight : float
         ``sum_i w_i``.
+    dtype : numpy.dtype, default=float64
+        The data's type, that of the parameters :func:`parameters_from_statistics` returns. The
+        arrays above are float64 sums, whatever the data's type.
     """
 
     counts: np.ndarray
@@ -49,11 +96,12 @@ class SufficientStatistics:
     centres: np.ndarray
     log_likelihood: float
     total_weight: float
+    dtype: np.dtype = np.dtype(np.float64)
 
 
-def chunk_rows(n_columns):
-    """Rows per chunk so that a chunk's responsibilities hold about ``CHUNK_ELEMENTS`` values."""
-    return max(64, CHUNK_ELEMENTS // max(n_columns, 1))
+def chunk_rows(row_elements):
+    """Rows per chunk so that a chunk's widest working array holds about ``CHUNK_ELEMENTS`` values."""
+    return max(64, CHUNK_ELEMENTS // max(row_elements, 1))
 
 
 def log_weighted_densities_from_precision_cholesky(X, weights, means, precisions_cholesky, covariance_type,
@@ -66,59 +114,316 @@ def log_weighted_densities_from_precision_cholesky(X, weights, means, precisions
         return log_joint + np.log(np.asarray(weights, dtype=X.dtype))
 
 
+def reference_point(weights, means):
+    """The shift ``c = sum_k pi_k mu_k / sum_k pi_k`` of the expanded form (float64).
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_components,)
+        The Gaussian components' weights (without a background).
+    means : array-like of shape (n_components, n_features)
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
+    if not weights.sum() > 0:
+        return means.mean(axis=0)
+    return weights @ means / weights.sum()
+
+
+def dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features):
+    """Every covariance type's precision factors as a (n_components, n_features, n_features) stack."""
+    factors = np.asarray(precisions_cholesky, dtype=np.float64)
+    if covariance_type == "full":
+        return factors
+    if covariance_type == "tied":
+        return np.broadcast_to(factors, (n_components, n_features, n_features))
+    diagonal = factors if covariance_type == "diag" else np.repeat(factors[:, None], n_features, axis=1)
+    return diagonal[:, :, None] * np.eye(n_features)
+
+
+def expansion_gain(means, precisions_cholesky, covariance_type, reference):
+    """``1 + max_k (mu_k - c)^T Lambda_k (mu_k - c) / d``: the cancellation of the expanded form.
+
+    The expanded form computes each Mahalanobis distance and each scatter as a difference of
+    terms about ``gain`` times larger than the result, so it loses about ``log10(gain)`` digits.
+    """
+    means = np.asarray(means, dtype=np.float64)
+    n_components, n_features = means.shape
+    factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)
+    whitened = np.einsum("kj,kjl->kl", means - reference, factors)
+    return 1.0 + float(np.max(np.einsum("kl,kl->k", whitened, whitened))) / n_features
+
+
+def _log_weights(weights):
+    with np.errstate(divide="ignore"):  # a zero weight is a component that can never be chosen
+        return np.log(np.asarray(weights, dtype=np.float64))
+
+
+def _log_normalisers(weights, precisions_cholesky, covariance_type, n_components, n_features):
+    """``log pi_k + log|P_k| - d/2 log(2 pi)``, computed once per iteration (float64)."""
+    log_det = log_det_precision_cholesky(np.asarray(precisions_cholesky, dtype=np.float64), covariance_type,
+                                         n_features)
+    return _log_weights(weights[:n_components]) + log_det - 0.5 * n_features * LOG_2PI
+
+
+def responsibilities_in_place(log_joint, sample_weight):
+    """Turn ``log p(x_i, z_i = k)`` into ``w_i gamma_ik`` in place by log-sum-exp; return ``log p(x_i)``.
+
+    Parameters
+    ----------
+    log_joint : ndarray of shape (n_columns, n_rows)
+        One row per component (samples along the rows, so that the reductions over components
+        run along whole rows); overwritten with the weighted responsibilities.
+    sample_weight : ndarray of shape (n_rows,)
+
+    Returns
+    -------
+    log_norm : ndarray of shape (n_rows,)
+    """
+    peak = log_joint.max(axis=0)
+    log_joint -= peak
+    np.exp(log_joint, out=log_joint)
+    total = log_joint.sum(axis=0)
+    log_joint *= sample_weight / total
+    np.log(total, out=total)
+    total += peak
+    return total
+
+
+class _ExpandedForm:
+    """Features ``F = f(x - c)`` and coefficients ``G`` with ``log p(x, z = k) = F G``; statistics ``R^T F``.
+
+    Chunks are held transposed (one feature per row, samples along the rows), so that building the
+    features and every reduction over components run along long contiguous rows.
+    """
+
+    def __init__(self, weights, means, precisions_cholesky, covariance_type, background_log_density, reference,
+                 dtype):
+        n_components, n_features = means.shape
+        self.full = covariance_type in ("full", "tied")
+        self.reference = reference.astype(dtype)[:, None]
+        self.dtype = dtype
+        factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)
+        precisions = factors @ np.swapaxes(factors, 1, 2)
+        shifted_means = np.asarray(means, dtype=np.float64) - reference
+        precision_means = np.einsum("kjl,kl->kj", precisions, shifted_means)
+        if self.full:
+            self.rows, self.cols = np.triu_indices(n_features)
+            # x'^T Lambda x' over j <= l: off-diagonal products count twice.
+            quadratic = precisions[:, self.rows, self.cols] * np.where(self.rows == self.cols, 1.0, 2.0)
+        else:
+            quadratic = np.einsum("kjj->kj", precisions)
+        n_quadratic = quadratic.shape[1]
+        self.n_quadratic, self.n_features = n_quadratic, n_features
+        coefficients = np.zeros((len(weights), n_quadratic + n_features + 1))
+        coefficients[:n_components, :n_quadratic] = -0.5 * quadratic
+        coefficients[:n_components, n_quadratic:-1] = precision_means
+        coefficients[:n_components, -1] = (
+            _log_normalisers(weights, precisions_cholesky, covariance_type, n_components, n_features)
+            - 0.5 * np.einsum("kj,kj->k", shifted_means, precision_means))
+        if background_log_density is not None:
+            coefficients[-1, -1] = _log_weights(weights[-1]) + background_log_density
+        self.coefficients = coefficients.astype(dtype)
+
+    @property
+    def row_elements(self):
+        return self.coefficients.shape[1]
+
+    def workspace(self, n_rows):
+        features = np.empty((self.coefficients.shape[1], n_rows), dtype=self.dtype)
+        features[-1] = 1
+        return features, np.empty((self.coefficients.shape[0], n_rows), dtype=self.dtype)
+
+    def log_joint(self, chunk, workspace):
+        n_rows = chunk.shape[0]
+        features, log_joint = workspace[0][:, :n_rows], workspace[1][:, :n_rows]
+        q, d = self.n_quadratic, self.n_features
+        shifted = features[q:q + d]
+        np.subtract(chunk.T, self.reference, out=shifted)
+        if self.full:
+            start = 0
+            for j in range(d):
+                np.multiply(shifted[j], shifted[j:], out=features[start:start + d - j])
+                start += d - j
+        else:
+            np.multiply(shifted, shifted, out=features[:d])
+        return np.matmul(self.coefficients, features, out=log_joint)
+
+    def partial_statistics(self, resp, workspace):
+        return (resp @ workspace[0][:, :resp.shape[1]].T,)
+
+    def statistics(self, totals, n_components):
+        """Counts, and first moments and scatter about the reference point."""
+        (moments,) = totals
+        q, d = self.n_quadratic, self.n_features
+        counts = moments[:, -1]
+        sums = moments[:n_components, q:q + d]
+        if self.full:
+            scatter = np.empty((n_components, d, d))
+            scatter[:, self.rows, self.cols] = moments[:n_components, :q]
+            scatter[:, self.cols, self.rows] = moments[:n_components, :q]
+        else:
+            scatter = moments[:n_components, :q]
+        centres = np.broadcast_to(self.reference[:, 0].astype(np.float64), sums.shape)
+        return counts, sums, scatter, centres
+
+
+class _CentredForm:
+    """Whitened coordinates ``(x - mu_k) P_k`` of all components; scatter about each ``mu_k``.
+
+    Chunks are held transposed, as in :class:`_ExpandedForm`.
+    """
+
+    def __init__(self, weights, means, precisions_cholesky, covariance_type, background_log_density, reference,
+                 dtype):
+        n_components, n_features = means.shape
+        self.reference = reference.astype(dtype)[:, None]
+        self.means = np.asarray(means, dtype=np.float64)
+        self.factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)
+        self.diagonal = covariance_type in ("diag", "spherical")
+        # Row k * d + l of the projection gives coordinate l of (x - c) P_k.
+        self.projection = np.swapaxes(self.factors, 1, 2).reshape(n_components * n_features, n_features).astype(dtype)
+        whitened_means = np.einsum("kj,kjl->kl", self.means - reference, self.factors)
+        self.whitened_means = whitened_means.reshape(-1, 1).astype(dtype)
+        self.log_normalisers = _log_normalisers(weights, precisions_cholesky, covariance_type, n_components,
+                                                n_features).astype(dtype)[:, None]
+        self.background = (None if background_log_density is None
+                           else dtype.type(_log_weights(weights[-1]) + background_log_density))
+        self.n_columns, self.n_components, self.n_features, self.dtype = len(weights), n_components, n_features, dtype
+
+    @property
+    def row_elements(self):
+        return self.n_components * self.n_features
+
+    def workspace(self, n_rows):
+        shape = (self.n_components * self.n_features, n_rows)
+        return (np.empty(shape, dtype=self.dtype), np.empty(shape, dtype=self.dtype),
+                np.empty((self.n_columns, n_rows), dtype=self.dtype))
+
+    def log_joint(self, chunk, workspace):
+        n_rows, k, d = chunk.shape[0], self.n_components, self.n_features
+        whitened, squares, log_joint = (array[:, :n_rows] for array in workspace)
+        np.matmul(self.projection, chunk.T - self.reference, out=whitened)
+        whitened -= self.whitened_means
+        np.multiply(whitened, whitened, out=squares)
+        np.sum(squares.reshape(k, d, n_rows), axis=1, out=log_joint[:k])
+        log_joint[:k] *= -0.5
+        log_joint[:k] += self.log_normalisers
+        if self.background is not None:
+            log_joint[k] = self.background
+        return log_joint
+
+    def partial_statistics(self, resp, workspace):
+        n_rows, k, d = resp.shape[1], self.n_components, self.n_features
+        whitened = workspace[0][:, :n_rows].reshape(k, d, n_rows)
+        weighted = np.multiply(whitened, resp[:k, None, :], out=workspace[1][:, :n_rows].reshape(k, d, n_rows))
+        return resp.sum(axis=1), weighted.sum(axis=2), np.matmul(weighted, whitened.transpose(0, 2, 1))
+
+    def statistics(self, totals, n_components):
+        """Counts, and first moments and scatter about each component's mean, unwhitened."""
+        counts, whitened_sums, whitened_scatter = totals
+        identity = np.eye(self.n_features)
+        # x - mu_k = z P_k^{-1}, so s_k = s^z_k P_k^{-1} and S_k = P_k^{-T} S^z_k P_k^{-1}.
+        inverses = np.array([linalg.solve_triangular(factor, identity, lower=False) for factor in self.factors])
+        sums = np.einsum("kj,kjl->kl", whitened_sums, inverses)
+        scatter = np.swapaxes(inverses, 1, 2) @ whitened_scatter @ inverses
+        if self.diagonal:
+            scatter = np.einsum("kjj->kj", scatter)
+        return counts, sums, scatter, self.means
+
+
+def available_threads():
+    """Processors this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextmanager
+def _single_threaded_blas():
+    """Limit BLAS to one thread: the chunks already run in parallel, one per processor.
+
+    BLAS threads on top would oversubscribe the processors, and on a busy machine their
+    spin-waiting makes the many medium-sized products of a fit many times slower.
+    """
+    global _THREADPOOL_CONTROLLER
+    if ThreadpoolController is None:
+        yield
+        return
+    if _THREADPOOL_CONTROLLER is None:
+        _THREADPOOL_CONTROLLER = ThreadpoolController()
+    with _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
 def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky, covariance_type,
-                          background_log_density=None):
+                          background_log_density=None, form="auto", n_threads=None):
     """E-step and sufficient statistics, accumulated chunk by chunk.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        float32 or float64; processed in its own type.
     sample_weight : ndarray of shape (n_samples,)
     weights : ndarray of shape (n_columns,)
+        The background's weight last when there is one.
     means : ndarray of shape (n_components, n_features)
     precisions_cholesky : ndarray
         As returned by :func:`gmmlib.gaussian.precision_cholesky`.
     covariance_type : {"full", "tied", "diag", "spherical"}
     background_log_density : float or None, default=None
         ``-log V`` of a uniform background component, or None.
+    form : {"auto", "expanded", "centred"}, default="auto"
+        How the chunk work is done (see the module docstring); "auto" takes the expanded form
+        unless its cancellation would cost more than a third of the data type's digits.
+    n_threads : int or None, default=None
+        Chunks processed in parallel; None for one per available processor. The chunks' sums
+        are added in chunk order, so the result does not depend on it, bit for bit.
 
     Returns
     -------
     SufficientStatistics
+        With float64 sums; ``dtype`` is that of ``X``.
     """
-    n_samples, n_features = X.shape
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(map(repr, FORMS))}; got {form!r}")
+    n_samples = X.shape[0]
     n_components = means.shape[0]
-    centres = np.asarray(means, dtype=X.dtype)
-    n_columns = len(weights)
-    counts = np.zeros(n_columns, dtype=X.dtype)
-    sums = np.zeros((n_components, n_features), dtype=X.dtype)
-    full_scatter = covariance_type in ("full", "tied")
-    scatter = np.zeros((n_components, n_features, n_features) if full_scatter else (n_components, n_features),
-                       dtype=X.dtype)
-    log_likelihood = 0.0
-    step = chunk_rows(n_columns)
-    for start in range(0, n_samples, step):
-        chunk = X[start:start + step]
-        chunk_weight = sample_weight[start:start + step]
-        log_joint = log_weighted_densities_from_precision_cholesky(
-            chunk, weights, means, precisions_cholesky, covariance_type, background_log_density)
-        log_norm = logsumexp(log_joint, axis=1)
-        log_likelihood += float(chunk_weight @ log_norm)
-        resp = np.exp(log_joint - log_norm[:, None])
-        resp *= chunk_weight[:, None]
-        counts += resp.sum(axis=0)
-        for k, centre in enumerate(centres):
-            centred = chunk - centre
-            sums[k] += resp[:, k] @ centred
-            if full_scatter:
-                scatter[k] += (resp[:, k] * centred.T) @ centred
-            else:
-                scatter[k] += resp[:, k] @ (centred * centred)
-    return SufficientStatistics(counts, sums, scatter, centres, log_likelihood, float(sample_weight.sum()))
+    weights = np.asarray(weights, dtype=np.float64)
+    sample_weight = np.asarray(sample_weight, dtype=X.dtype)
+    reference = reference_point(weights[:n_components], means)
+    if form == "auto":
+        gain = expansion_gain(means, precisions_cholesky, covariance_type, reference)
+        form = "expanded" if gain <= np.finfo(X.dtype).eps ** (-1 / 3) else "centred"
+    method = (_ExpandedForm if form == "expanded" else _CentredForm)(
+        weights, means, precisions_cholesky, covariance_type, background_log_density, reference, X.dtype)
+    step = chunk_rows(max(method.row_elements, len(weights)))
+    starts = range(0, n_samples, step)
+    local = threading.local()
+
+    def chunk_statistics(start):
+        if not hasattr(local, "workspace"):
+            local.workspace = method.workspace(min(step, n_samples))
+        chunk, chunk_weight = X[start:start + step], sample_weight[start:start + step]
+        log_joint = method.log_joint(chunk, local.workspace)
+        log_likelihood = float(chunk_weight @ responsibilities_in_place(log_joint, chunk_weight))
+        return log_likelihood, method.partial_statistics(log_joint, local.workspace)
+
+    n_threads = min(available_threads() if n_threads is None else n_threads, len(starts))
+    log_likelihood, totals = 0.0, None
+    with _single_threaded_blas(), ThreadPoolExecutor(n_threads) as pool:
+        # map yields in chunk order, so the sums do not depend on the threads' timing.
+        for chunk_log_likelihood, partial in (pool.map if n_threads > 1 else map)(chunk_statistics, starts):
+            log_likelihood += chunk_log_likelihood
+            totals = ([p.astype(np.float64) for p in partial] if totals is None
+                      else [total + p for total, p in zip(totals, partial)])
+    counts, sums, scatter, centres = method.statistics(totals, n_components)
+    return SufficientStatistics(counts, sums, scatter, centres, log_likelihood,
+                                float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
 
 
 def parameters_from_statistics(stats, covariance_type, reg_covar, has_background=False):
     """The M-step from sufficient statistics; the same equations as :func:`gmmlib.m_step`.
+
+    Computed in float64 and returned in ``stats.dtype``.
 
     Returns
     -------
@@ -126,8 +431,8 @@ def parameters_from_statistics(stats, covariance_type, reg_covar, has_background
     means : ndarray of shape (n_components, n_features)
     covariances : ndarray, scikit-learn's shape for ``covariance_type``
     """
-    dtype = stats.sums.dtype
-    totals = stats.counts + 10 * np.finfo(dtype).eps
+    dtype = stats.dtype
+    totals = np.asarray(stats.counts, dtype=np.float64) + 10 * np.finfo(dtype).eps
     weights = totals / totals.sum()
     counts = totals[:-1] if has_background else totals
     offsets = stats.sums / counts[:, None]
@@ -147,4 +452,4 @@ def parameters_from_statistics(stats, covariance_type, reg_covar, has_background
         variances = stats.scatter / counts[:, None] - offsets**2
         np.maximum(variances, 0, out=variances)
         covariances = (variances if covariance_type == "diag" else variances.mean(axis=1)) + reg_covar
-    return weights, means, covariances
+    return weights.astype(dtype), means.astype(dtype), covariances.astype(dtype)
