@@ -166,6 +166,50 @@ def _log_normalisers(weights, precisions_cholesky, covariance_type, n_components
     return _log_weights(weights[:n_components]) + log_det - 0.5 * n_features * LOG_2PI
 
 
+def products(shifted, full, out=None):
+    """Rows ``x_j x_l`` for ``j <= l`` (``np.triu_indices`` order) if ``full``, else ``x_j^2``.
+
+    Parameters
+    ----------
+    shifted : ndarray of shape (n_features, n_rows)
+        A chunk, transposed.
+    full : bool
+    out : ndarray of shape (n_products, n_rows) or None, default=None
+
+    Returns
+    -------
+    out : ndarray of shape (n_features * (n_features + 1) // 2 or n_features, n_rows)
+    """
+    d, n_rows = shifted.shape
+    if out is None:
+        out = np.empty((d * (d + 1) // 2 if full else d, n_rows), dtype=shifted.dtype)
+    if not full:
+        return np.multiply(shifted, shifted, out=out)
+    start = 0
+    for j in range(d):
+        np.multiply(shifted[j], shifted[j:], out=out[start:start + d - j])
+        start += d - j
+    return out
+
+
+def symmetric_from_products(sums, n_features):
+    """Symmetric matrices from sums of the :func:`products` ``x_j x_l``, ``j <= l``.
+
+    Parameters
+    ----------
+    sums : ndarray of shape (n_matrices, n_features * (n_features + 1) // 2)
+
+    Returns
+    -------
+    matrices : ndarray of shape (n_matrices, n_features, n_features)
+    """
+    rows, cols = np.triu_indices(n_features)
+    matrices = np.empty((sums.shape[0], n_features, n_features), dtype=sums.dtype)
+    matrices[:, rows, cols] = sums
+    matrices[:, cols, rows] = sums
+    return matrices
+
+
 def responsibilities_in_place(log_joint, sample_weight):
     """Turn ``log p(x_i, z_i = k)`` into ``w_i gamma_ik`` in place by log-sum-exp; return ``log p(x_i)``.
 
@@ -208,9 +252,9 @@ class _ExpandedForm:
         shifted_means = np.asarray(means, dtype=np.float64) - reference
         precision_means = np.einsum("kjl,kl->kj", precisions, shifted_means)
         if self.full:
-            self.rows, self.cols = np.triu_indices(n_features)
+            rows, cols = np.triu_indices(n_features)
             # x'^T Lambda x' over j <= l: off-diagonal products count twice.
-            quadratic = precisions[:, self.rows, self.cols] * np.where(self.rows == self.cols, 1.0, 2.0)
+            quadratic = precisions[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
         else:
             quadratic = np.einsum("kjj->kj", precisions)
         n_quadratic = quadratic.shape[1]
@@ -238,15 +282,8 @@ class _ExpandedForm:
         n_rows = chunk.shape[0]
         features, log_joint = workspace[0][:, :n_rows], workspace[1][:, :n_rows]
         q, d = self.n_quadratic, self.n_features
-        shifted = features[q:q + d]
-        np.subtract(chunk.T, self.reference, out=shifted)
-        if self.full:
-            start = 0
-            for j in range(d):
-                np.multiply(shifted[j], shifted[j:], out=features[start:start + d - j])
-                start += d - j
-        else:
-            np.multiply(shifted, shifted, out=features[:d])
+        shifted = np.subtract(chunk.T, self.reference, out=features[q:q + d])
+        products(shifted, self.full, out=features[:q])
         return np.matmul(self.coefficients, features, out=log_joint)
 
     def partial_statistics(self, resp, workspace):
@@ -258,12 +295,7 @@ class _ExpandedForm:
         q, d = self.n_quadratic, self.n_features
         counts = moments[:, -1]
         sums = moments[:n_components, q:q + d]
-        if self.full:
-            scatter = np.empty((n_components, d, d))
-            scatter[:, self.rows, self.cols] = moments[:n_components, :q]
-            scatter[:, self.cols, self.rows] = moments[:n_components, :q]
-        else:
-            scatter = moments[:n_components, :q]
+        scatter = symmetric_from_products(moments[:n_components, :q], d) if self.full else moments[:n_components, :q]
         centres = np.broadcast_to(self.reference[:, 0].astype(np.float64), sums.shape)
         return counts, sums, scatter, centres
 
@@ -453,3 +485,54 @@ def parameters_from_statistics(stats, covariance_type, reg_covar, has_background
         np.maximum(variances, 0, out=variances)
         covariances = (variances if covariance_type == "diag" else variances.mean(axis=1)) + reg_covar
     return weights.astype(dtype), means.astype(dtype), covariances.astype(dtype)
+
+
+def parameters_from_labels(X, labels, n_components, covariance_type="full", reg_covar=1e-6, sample_weight=None):
+    """The M-step for hard assignments, chunk by chunk, without an n x K responsibility array.
+
+    Equal to ``m_step(X, one_hot(labels), covariance_type, reg_covar, sample_weight)``: the start
+    of ``GaussianMixture.fit`` from k-means or k-means++ labels. Two passes over ``X``: the
+    means, then the scatter about each sample's own component mean (exactly centred).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    labels : ndarray of int of shape (n_samples,)
+        Component of each sample, in ``range(n_components)``.
+    n_components : int
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    reg_covar : float, default=1e-6
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+
+    Returns
+    -------
+    weights : ndarray of shape (n_components,)
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray, scikit-learn's shape for ``covariance_type``
+    """
+    n_samples, n_features = X.shape
+    sample_weight = (np.ones(n_samples, dtype=X.dtype) if sample_weight is None
+                     else np.asarray(sample_weight, dtype=X.dtype))
+    full = covariance_type in ("full", "tied")
+    step = chunk_rows(max(n_features * (n_features + 1) // 2, n_components))
+
+    def weighted_one_hot(start):
+        chunk_labels = labels[start:start + step]
+        resp = np.zeros((n_components, len(chunk_labels)), dtype=X.dtype)
+        resp[chunk_labels, np.arange(len(chunk_labels))] = sample_weight[start:start + step]
+        return resp
+
+    counts, sums = np.zeros(n_components), np.zeros((n_components, n_features))
+    for start in range(0, n_samples, step):
+        resp = weighted_one_hot(start)
+        counts += resp.sum(axis=1)
+        sums += resp @ X[start:start + step]
+    means = (sums / (counts + 10 * np.finfo(X.dtype).eps)[:, None]).astype(X.dtype)
+    scatter = 0.0
+    for start in range(0, n_samples, step):
+        centred = (X[start:start + step] - means[labels[start:start + step]]).T
+        scatter = scatter + weighted_one_hot(start) @ products(centred, full).T
+    scatter = symmetric_from_products(scatter, n_features) if full else scatter
+    stats = SufficientStatistics(counts, np.zeros((n_components, n_features)), scatter, means.astype(np.float64),
+                                 0.0, float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
+    return parameters_from_statistics(stats, covariance_type, reg_covar)

@@ -6,8 +6,8 @@ from scipy.special import logsumexp
 
 import gmmlib.statistics as statistics
 from gmmlib import GaussianMixture, e_step, log_weighted_densities, m_step, precision_cholesky
-from gmmlib.statistics import (accumulate_statistics, expansion_gain, parameters_from_statistics,
-                               reference_point)
+from gmmlib.statistics import (accumulate_statistics, expansion_gain, parameters_from_labels,
+                               parameters_from_statistics, reference_point)
 
 from conftest import COVARIANCE_TYPES, random_parameters
 
@@ -145,6 +145,21 @@ def test_float32_fit_agrees_with_float64_fit(covariance_type):
     assert single.lower_bound_ == pytest.approx(double.lower_bound_, rel=1e-5)
     for name in ("weights_", "means_", "covariances_"):
         assert max_relative_error([getattr(single, name)], [getattr(double, name)]) < 1e-4, name
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_parameters_from_labels_equal_m_step_on_one_hot_responsibilities(covariance_type, dtype, monkeypatch):
+    rng = np.random.default_rng(6)
+    X = (rng.normal(size=(3001, 3)) + 1e3).astype(dtype)
+    labels = rng.choice([0, 1, 3], size=len(X))  # component 2 is empty
+    sample_weight = rng.uniform(0, 2, size=len(X)).astype(dtype)
+    one_hot = np.eye(4, dtype=dtype)[labels]
+    exact = m_step(X, one_hot, covariance_type, 1e-6, sample_weight)
+    monkeypatch.setattr(statistics, "CHUNK_ELEMENTS", 1000)
+    ours = parameters_from_labels(X, labels, 4, covariance_type, 1e-6, sample_weight)
+    assert max_relative_error(ours, exact) < TOLERANCE[dtype]
+    assert all(parameter.dtype == dtype for parameter in ours)
 
 
 def test_unknown_form_is_explained():
