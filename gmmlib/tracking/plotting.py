@@ -1,0 +1,153 @@
+"""Plots of tracking results: paths, one frame's mixture, and an animation over frames.
+
+Every helper takes ``ax=None`` (the current axes) and returns what it drew; none calls
+``plt.show()``. A track keeps one colour, from its identity, in every plot. Used in
+``notebooks/05_multi_object_tracking.ipynb``.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+
+from ..plotting import plot_covariance_ellipses, responsibility_colors
+
+
+def track_colors(ids):
+    """The colour of each track identity: matplotlib's default cycle, indexed by the identity."""
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return [cycle[int(i) % len(cycle)] for i in np.reshape(ids, -1)]
+
+
+def _gapped(frames, positions):
+    """Positions with a NaN row wherever frames are missing, so a drawn line breaks there."""
+    frames, positions = np.asarray(frames), np.asarray(positions, dtype=np.float64)
+    breaks = np.flatnonzero(np.diff(frames) > 1) + 1
+    return np.insert(positions, breaks, np.nan, axis=0)
+
+
+def plot_paths(paths, ax=None, **kwargs):
+    """Draw paths ``{id: (frames, positions)}`` as lines, broken where frames are missing.
+
+    Parameters
+    ----------
+    paths : dict
+        As from :meth:`gmmlib.tracking.Scenario.truth_paths` or
+        :meth:`gmmlib.tracking.TrackingResult.track_paths`.
+    ax : matplotlib Axes or None, default=None
+    **kwargs
+        Passed to ``ax.plot``. Without ``color`` each path takes its identity's colour
+        (:func:`track_colors`); a ``label`` goes on the first line only.
+
+    Returns
+    -------
+    lines : list of matplotlib.lines.Line2D
+    """
+    ax = plt.gca() if ax is None else ax
+    ids = list(paths)
+    colors = [kwargs.pop("color")] * len(ids) if "color" in kwargs else track_colors(ids)
+    lines = []
+    for index, (identity, color) in enumerate(zip(ids, colors)):
+        style = dict(kwargs) if index == 0 else {k: v for k, v in kwargs.items() if k != "label"}
+        positions = _gapped(*paths[identity])
+        (line,) = ax.plot(positions[:, 0], positions[:, 1], color=color, **style)
+        lines.append(line)
+    return lines
+
+
+def plot_frame(points, resp, means, measurement_covariance, track_ids, ax=None, n_std=(2,), point_size=14,
+               **kwargs):
+    """One frame's mixture: detections coloured by responsibility (clutter grey) and ellipses.
+
+    Parameters
+    ----------
+    points : array-like of shape (n_detections, 2)
+    resp : array-like of shape (n_detections, n_tracks + 1)
+        Responsibilities, the background column last (for example ``FrameFit.resp``).
+    means : array-like of shape (n_tracks, 2)
+        Component means.
+    measurement_covariance : array-like of shape (2, 2)
+        ``R``, every component's covariance.
+    track_ids : array-like of shape (n_tracks,)
+        Identities, for the colours.
+    ax : matplotlib Axes or None, default=None
+    n_std : sequence of float, default=(2,)
+        Mahalanobis radii of the ellipses.
+    point_size : float, default=14
+    **kwargs
+        Passed to :func:`gmmlib.plotting.plot_covariance_ellipses`.
+
+    Returns
+    -------
+    points : matplotlib.collections.PathCollection
+    ellipses : list of matplotlib.patches.Ellipse
+    """
+    ax = plt.gca() if ax is None else ax
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    means = np.asarray(means, dtype=np.float64).reshape(-1, 2)
+    colors = track_colors(track_ids)
+    scatter = ax.scatter(points[:, 0], points[:, 1], s=point_size, linewidths=0,
+                         c=responsibility_colors(resp, colors) if len(points) else None)
+    covariances = np.broadcast_to(measurement_covariance, (len(means), 2, 2))
+    ellipses = plot_covariance_ellipses(means, covariances, ax=ax, n_std=n_std, colors=colors, **kwargs)
+    return scatter, ellipses
+
+
+def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=None, tail=10, point_size=10):
+    """Animate tracking: detections by responsibility, component ellipses, truth and track tails.
+
+    Frame ``t`` shows that frame's detections coloured by responsibility (clutter grey), the
+    2-sigma ellipse of every component of its EM (reported tracks solid, tentative dashed), the
+    true positions (black crosses) and the last ``tail`` positions of every reported track.
+
+    Parameters
+    ----------
+    scenario : gmmlib.tracking.Scenario
+    result : gmmlib.tracking.TrackingResult
+    measurement_covariance : array-like of shape (2, 2)
+    frames : sequence of int or None, default=None
+        The frames to show; all when None.
+    ax : matplotlib Axes or None, default=None
+    tail : int, default=10
+    point_size : float, default=10
+
+    Returns
+    -------
+    animation : matplotlib.animation.FuncAnimation
+        Save it with :func:`gmmlib.plotting.save_animation`, then close its figure.
+    """
+    ax = plt.gca() if ax is None else ax
+    frames = list(range(scenario.n_frames)) if frames is None else [int(t) for t in frames]
+    region = scenario.region
+    ax.set_xlim(*region[0])
+    ax.set_ylim(*region[1])
+    ax.set_aspect("equal")
+    paths = result.track_paths()
+    artists = []
+    label = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", fontsize=8,
+                    bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"))
+
+    def draw(t):
+        for artist in artists:
+            artist.remove()
+        artists.clear()
+        record = result.frames[t]
+        reported = np.isin(record.track_ids, result.track_ids[t])
+        scatter, ellipses = plot_frame(scenario.detections[t], record.fit.resp, record.fit.state_means[:, :2],
+                                       measurement_covariance, record.track_ids, ax=ax, point_size=point_size)
+        for ellipse, solid in zip(ellipses, reported):
+            ellipse.set_linestyle("-" if solid else "--")
+        artists.extend([scatter, *ellipses])
+        truth = np.reshape(scenario.truth_positions[t], (-1, 2))
+        artists.append(ax.scatter(truth[:, 0], truth[:, 1], marker="x", c="k", s=25, linewidths=1))
+        for identity in result.track_ids[t]:
+            track_frames, positions = paths[int(identity)]
+            recent = (track_frames <= t) & (track_frames > t - tail)
+            artists.extend(plot_paths({int(identity): (track_frames[recent], positions[recent])}, ax=ax,
+                                      linewidth=1.5))
+        label.set_text(f"frame {t}: {len(truth)} objects, {len(result.track_ids[t])} tracks")
+        ax.set_xlim(*region[0])
+        ax.set_ylim(*region[1])
+        return [label, *artists]
+
+    draw(frames[0])
+    return FuncAnimation(ax.figure, draw, frames=frames, blit=False)
