@@ -14,7 +14,7 @@ from .gaussian import (covariances_from_precisions, full_covariance, n_covarianc
                        precisions_from_cholesky)
 from .initialization import kmeans, kmeans_plusplus, nearest_centre
 from .statistics import (accumulate_statistics, log_weighted_densities_from_precision_cholesky,
-                         parameters_from_statistics)
+                         parameters_from_statistics, single_threaded_blas)
 
 INIT_PARAMS = ("kmeans++", "kmeans", "random", "random_from_data")
 
@@ -249,21 +249,23 @@ class GaussianMixture:
         """EM from one start until the lower bound changes by less than ``tol``."""
         history = [_snapshot(weights, means, covariances)] if self.record_history else None
         lower_bound, lower_bounds, converged, n_iter = -np.inf, [], False, 0
-        for n_iter in range(1, self.max_iter + 1):
-            stats = accumulate_statistics(X, sample_weight, weights, means, factors, self.covariance_type,
-                                          self._background_log_density)
-            previous, lower_bound = lower_bound, stats.log_likelihood / stats.total_weight
-            lower_bounds.append(lower_bound)
-            weights, means, covariances = parameters_from_statistics(
-                stats, self.covariance_type, self.reg_covar, self.background_volume is not None)
-            factors = precision_cholesky(covariances, self.covariance_type)
-            if history is not None:
-                history.append(_snapshot(weights, means, covariances))
-            if self.verbose and n_iter % self.verbose_interval == 0:
-                print(f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, change {lower_bound - previous:.3e}")
-            if abs(lower_bound - previous) < self.tol:
-                converged = True
-                break
+        with single_threaded_blas():  # the chunks run in parallel threads instead (gmmlib.statistics)
+            for n_iter in range(1, self.max_iter + 1):
+                stats = accumulate_statistics(X, sample_weight, weights, means, factors, self.covariance_type,
+                                              self._background_log_density)
+                previous, lower_bound = lower_bound, stats.log_likelihood / stats.total_weight
+                lower_bounds.append(lower_bound)
+                weights, means, covariances = parameters_from_statistics(
+                    stats, self.covariance_type, self.reg_covar, self.background_volume is not None)
+                factors = precision_cholesky(covariances, self.covariance_type)
+                if history is not None:
+                    history.append(_snapshot(weights, means, covariances))
+                if self.verbose and n_iter % self.verbose_interval == 0:
+                    print(f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, "
+                          f"change {lower_bound - previous:.3e}")
+                if abs(lower_bound - previous) < self.tol:
+                    converged = True
+                    break
         return dict(weights=weights, means=means, covariances=covariances, factors=factors,
                     lower_bound=lower_bound, lower_bounds=lower_bounds, converged=converged, n_iter=n_iter,
                     history=history)

@@ -370,11 +370,13 @@ def available_threads():
 
 
 @contextmanager
-def _single_threaded_blas():
+def single_threaded_blas():
     """Limit BLAS to one thread: the chunks already run in parallel, one per processor.
 
-    BLAS threads on top would oversubscribe the processors, and on a busy machine their
-    spin-waiting makes the many medium-sized products of a fit many times slower.
+    BLAS threads on top would oversubscribe the processors; and OpenBLAS threads spin-wait for a
+    while after each call, so even the tiny Cholesky factorisations between two E-steps would
+    leave them competing with the chunk threads. ``GaussianMixture.fit`` runs its whole EM loop
+    inside this context.
     """
     global _THREADPOOL_CONTROLLER
     if ThreadpoolController is None:
@@ -441,7 +443,7 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
 
     n_threads = min(available_threads() if n_threads is None else n_threads, len(starts))
     log_likelihood, totals = 0.0, None
-    with _single_threaded_blas(), ThreadPoolExecutor(n_threads) as pool:
+    with single_threaded_blas(), ThreadPoolExecutor(n_threads) as pool:
         # map yields in chunk order, so the sums do not depend on the threads' timing.
         for chunk_log_likelihood, partial in (pool.map if n_threads > 1 else map)(chunk_statistics, starts):
             log_likelihood += chunk_log_likelihood
