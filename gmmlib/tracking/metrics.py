@@ -234,7 +234,8 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
             # Pairs outside the gate get a cost that no set of gated pairs can beat.
             cost = np.where(block <= gate, block, gate * (1 + min(block.shape)) + 1.0)
             rows, columns = linear_sum_assignment(cost)
-            new = [(int(free_rows[r]), int(free_columns[col])) for r, col in zip(rows, columns) if block[r, col] <= gate]
+            new = [(int(free_rows[r]), int(free_columns[col])) for r, col in zip(rows, columns)
+                   if block[r, col] <= gate]
             updates = {int(objects[i]): int(hypotheses[j]) for i, j in new}
             mismatches += sum(o in mapping and mapping[o] != h for o, h in updates.items())
             taken = set(updates.values())

@@ -213,7 +213,8 @@ def simulate_scenario(n_frames=60, n_objects=4, *, region=((0.0, 100.0), (0.0, 1
         first = int(rng.integers(0, n_frames // 3 + 1))
         last = int(rng.integers(n_frames - n_frames // 3, n_frames + 1))
         start = centre + 0.4 * size * rng.uniform(-1, 1, size=2)
-        objects.append((first, path(start, heading(rng.uniform(0, 2 * np.pi), rng.uniform(low, high)), last - first), 0))
+        velocity = heading(rng.uniform(0, 2 * np.pi), rng.uniform(low, high))
+        objects.append((first, path(start, velocity, last - first), 0))
     truth_ids = [[] for _ in range(n_frames)]
     truth_positions = [[] for _ in range(n_frames)]
     for identity, (first, positions, anchor) in enumerate(objects):

@@ -32,6 +32,7 @@ from .._validation import check_random_state, check_scalar
 from ..exceptions import ConvergenceWarning
 from ..gaussian import LOG_2PI, log_gaussian_density_from_precision_cholesky, precision_cholesky
 from ..mixture import GaussianMixture
+from ..statistics import single_threaded_blas
 from .motion import N_POSITION, constant_velocity_model, kalman_predict, kalman_update_weighted_mean
 from .scenario import _paths
 
@@ -417,55 +418,59 @@ class EMTracker:
         transition, process_covariance = constant_velocity_model(self.process_noise)
         measurement_covariance = self.measurement_sigma**2 * np.eye(N_POSITION)
         measurement_factor = precision_cholesky(measurement_covariance, "tied")
-        birth_covariance = np.diag([self.measurement_sigma**2] * N_POSITION + [self.birth_velocity_sigma**2] * N_POSITION)
+        birth_covariance = np.diag([self.measurement_sigma**2] * N_POSITION
+                                   + [self.birth_velocity_sigma**2] * N_POSITION)
         birth_log_odds = np.log(self.birth_prior) - np.log1p(-self.birth_prior)
         ids = np.empty(0, dtype=int)
         means, covariances = np.empty((0, 4)), np.empty((0, 4, 4))
         existence = np.empty(0)
         next_id = 0
         result = TrackingResult([], [], [])
-        for frame, points in enumerate(detections):
-            points = np.asarray(points, dtype=np.float64).reshape(-1, N_POSITION)
-            if not np.all(np.isfinite(points)):
-                raise ValueError(f"detections of frame {frame} must be finite")
-            means, covariances = kalman_predict(means, covariances, transition, process_covariance)
-            predicted = self.survival_probability * existence
-            fit = map_em_frame(points, means, covariances, measurement_covariance, self.background_volume,
-                               self.max_iter, self.tol, measurement_factor)
-            means, covariances = fit.state_means, fit.state_covariances
-            log_odds = np.log(predicted) - np.log1p(-predicted) + log_existence_ratio(
-                fit, predicted, self.background_volume, self.points_per_object, self.detection_probability)
-            existence = _logistic(log_odds)
-            record = FrameRecord(ids, existence, fit, np.empty(0, dtype=int))
-            keep = existence >= self.prune_threshold
-            ids, means, covariances, existence = ids[keep], means[keep], covariances[keep], existence[keep]
-            unexplained = fit.resp[:, -1] > 0.5
-            clusters = birth_clusters(points[unexplained], self.birth_gate * self.measurement_sigma,
-                                      self.min_birth_detections)
-            if clusters:
-                centres = np.array([points[unexplained][cluster].mean(axis=0) for cluster in clusters])
-                # Each cluster against the fitted mixture, which explains it as clutter.
-                log_density = log_gaussian_density_from_precision_cholesky(
-                    points[unexplained], centres, measurement_factor, "tied")
-                in_cluster = np.zeros(log_density.shape, dtype=bool)
-                for c, cluster in enumerate(clusters):
-                    in_cluster[cluster, c] = True
-                log_clutter, log_tracks = log_other_intensity(fit, predicted, self.background_volume,
-                                                              self.points_per_object, self.detection_probability)
-                log_rest = logsumexp(np.hstack([log_clutter, log_tracks])[unexplained], axis=1)
-                log_ratio = extended_object_log_ratio(np.where(in_cluster, log_density, -np.inf),
-                                                      np.broadcast_to(log_rest[:, None], log_density.shape),
-                                                      self.points_per_object, self.detection_probability)
-                record.births = np.arange(next_id, next_id + len(clusters))
-                next_id += len(clusters)
-                ids = np.concatenate([ids, record.births])
-                means = np.vstack([means, np.hstack([centres, np.zeros_like(centres)])])
-                covariances = np.concatenate([covariances, np.repeat(birth_covariance[None], len(clusters), axis=0)])
-                existence = np.concatenate([existence, _logistic(birth_log_odds + log_ratio)])
-            reported = existence >= self.existence_threshold
-            result.track_ids.append(ids[reported])
-            result.track_positions.append(means[reported, :N_POSITION])
-            result.frames.append(record)
+        # Thousands of tiny factorisations: idle OpenBLAS threads spinning between them cost more than they save.
+        with single_threaded_blas():
+            for frame, points in enumerate(detections):
+                points = np.asarray(points, dtype=np.float64).reshape(-1, N_POSITION)
+                if not np.all(np.isfinite(points)):
+                    raise ValueError(f"detections of frame {frame} must be finite")
+                means, covariances = kalman_predict(means, covariances, transition, process_covariance)
+                predicted = self.survival_probability * existence
+                fit = map_em_frame(points, means, covariances, measurement_covariance, self.background_volume,
+                                   self.max_iter, self.tol, measurement_factor)
+                means, covariances = fit.state_means, fit.state_covariances
+                log_odds = np.log(predicted) - np.log1p(-predicted) + log_existence_ratio(
+                    fit, predicted, self.background_volume, self.points_per_object, self.detection_probability)
+                existence = _logistic(log_odds)
+                record = FrameRecord(ids, existence, fit, np.empty(0, dtype=int))
+                keep = existence >= self.prune_threshold
+                ids, means, covariances, existence = ids[keep], means[keep], covariances[keep], existence[keep]
+                unexplained = fit.resp[:, -1] > 0.5
+                clusters = birth_clusters(points[unexplained], self.birth_gate * self.measurement_sigma,
+                                          self.min_birth_detections)
+                if clusters:
+                    centres = np.array([points[unexplained][cluster].mean(axis=0) for cluster in clusters])
+                    # Each cluster against the fitted mixture, which explains it as clutter.
+                    log_density = log_gaussian_density_from_precision_cholesky(
+                        points[unexplained], centres, measurement_factor, "tied")
+                    in_cluster = np.zeros(log_density.shape, dtype=bool)
+                    for c, cluster in enumerate(clusters):
+                        in_cluster[cluster, c] = True
+                    log_clutter, log_tracks = log_other_intensity(fit, predicted, self.background_volume,
+                                                                  self.points_per_object, self.detection_probability)
+                    log_rest = logsumexp(np.hstack([log_clutter, log_tracks])[unexplained], axis=1)
+                    log_ratio = extended_object_log_ratio(np.where(in_cluster, log_density, -np.inf),
+                                                          np.broadcast_to(log_rest[:, None], log_density.shape),
+                                                          self.points_per_object, self.detection_probability)
+                    record.births = np.arange(next_id, next_id + len(clusters))
+                    next_id += len(clusters)
+                    ids = np.concatenate([ids, record.births])
+                    means = np.vstack([means, np.hstack([centres, np.zeros_like(centres)])])
+                    covariances = np.concatenate(
+                        [covariances, np.repeat(birth_covariance[None], len(clusters), axis=0)])
+                    existence = np.concatenate([existence, _logistic(birth_log_odds + log_ratio)])
+                reported = existence >= self.existence_threshold
+                result.track_ids.append(ids[reported])
+                result.track_positions.append(means[reported, :N_POSITION])
+                result.frames.append(record)
         return result
 
 
@@ -501,17 +506,18 @@ def per_frame_em(detections, n_components, background_volume, *, covariance_type
         raise ValueError(f"n_components must have one entry per frame ({len(detections)}), got {len(n_components)}")
     rng = check_random_state(random_state)
     positions, n_not_converged = [], 0
-    for points, k in zip(detections, n_components):
-        points = np.asarray(points, dtype=np.float64).reshape(-1, N_POSITION)
-        k = min(int(k), len(points))
-        if k == 0:
-            positions.append(np.empty((0, N_POSITION)))
-            continue
-        model = GaussianMixture(k, covariance_type=covariance_type, background_volume=background_volume,
-                                random_state=rng)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(points)
-        n_not_converged += not model.converged_
-        positions.append(model.means_)
+    with single_threaded_blas():  # many small fits: spinning OpenBLAS threads would slow them several-fold
+        for points, k in zip(detections, n_components):
+            points = np.asarray(points, dtype=np.float64).reshape(-1, N_POSITION)
+            k = min(int(k), len(points))
+            if k == 0:
+                positions.append(np.empty((0, N_POSITION)))
+                continue
+            model = GaussianMixture(k, covariance_type=covariance_type, background_volume=background_volume,
+                                    random_state=rng)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(points)
+            n_not_converged += not model.converged_
+            positions.append(model.means_)
     return positions, n_not_converged
