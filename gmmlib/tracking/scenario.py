@@ -60,11 +60,6 @@ class Scenario:
         """Area ``V`` of the region: the uniform clutter density is ``1 / V``."""
         return float(np.prod(self.region[:, 1] - self.region[:, 0]))
 
-    @property
-    def object_ids(self):
-        """Sorted identities of every object present in some frame."""
-        return np.unique(np.concatenate(self.truth_ids)).astype(int) if self.truth_ids else np.empty(0, int)
-
     def truth_paths(self):
         """Each object's path: ``{id: (frames, positions)}`` with positions of shape (n, 2)."""
         return _paths(self.truth_ids, self.truth_positions)
