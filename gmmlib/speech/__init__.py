@@ -1,4 +1,32 @@
 """Speech: synthetic speech-like audio, WAV folders, MFCC features and GMM recognition.
 
+The plots live in :mod:`gmmlib.speech.plotting` (imported on its own, as it needs matplotlib).
 Used in ``notebooks/04_speech_mfcc.ipynb``.
 """
+
+from .audio import Corpus, Utterance, load_wav_folder, read_wav, resample, write_wav
+from .mfcc import active_frames, cmvn, deltas, mel_filterbank, mfcc, speech_features
+from .recognition import classify, confusion_matrix, fit_class_models, utterance_log_likelihoods
+from .synthesis import generate_corpus, make_speakers, synthesize_word
+
+__all__ = [
+    "Corpus",
+    "Utterance",
+    "active_frames",
+    "classify",
+    "cmvn",
+    "confusion_matrix",
+    "deltas",
+    "fit_class_models",
+    "generate_corpus",
+    "load_wav_folder",
+    "make_speakers",
+    "mel_filterbank",
+    "mfcc",
+    "read_wav",
+    "resample",
+    "speech_features",
+    "synthesize_word",
+    "utterance_log_likelihoods",
+    "write_wav",
+]
