@@ -1,0 +1,90 @@
+"""Maximum a posteriori (MAP) adaptation of a universal background model (UBM).
+
+A UBM is a GMM fitted on many speakers. A speaker's model is obtained by moving each UBM mean
+towards that speaker's data as far as the data assigned to the component warrants (Reynolds,
+Quatieri and Dunn 2000, "Speaker verification using adapted Gaussian mixture models"). With the
+UBM's responsibilities ``gamma_ik`` for the speaker's frames ``x_i``,
+
+    n_k = sum_i gamma_ik,    E_k = sum_i gamma_ik x_i / n_k,
+    alpha_k = n_k / (n_k + r),
+    mu_k <- alpha_k E_k + (1 - alpha_k) mu_k^UBM,
+
+where the relevance factor ``r`` (16 in the paper) is the number of frames at which data and
+prior weigh equally. This is the M-step of EM for the posterior mode under a Gaussian prior on
+each mean centred on the UBM's; weights and covariances stay the UBM's. Components the speaker
+never visits keep the UBM means, which is why adapted models beat independently trained ones when
+a speaker has little data. Used in ``notebooks/04_speech_mfcc.ipynb``.
+"""
+
+import numpy as np
+
+from . import _validation as check
+from .exceptions import NotFittedError
+from .mixture import GaussianMixture
+from .statistics import accumulate_statistics
+
+
+def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
+    """Adapt the means of a fitted UBM to ``X``; return a new fitted GaussianMixture.
+
+    Parameters
+    ----------
+    ubm : GaussianMixture
+        Fitted (any covariance type; a uniform background component is kept as it is). Not
+        modified.
+    X : array-like of shape (n_samples, n_features)
+        The target speaker's frames.
+    relevance_factor : float, default=16.0
+        ``r > 0``; small values trust the data, large ones the UBM.
+    n_iter : int, default=1
+        MAP-EM iterations. Reynolds et al. use one; further iterations recompute the
+        responsibilities with the adapted means, always shrinking towards the UBM means.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Non-negative weight of each frame.
+
+    Returns
+    -------
+    adapted : GaussianMixture
+        Same parameters (``get_params``) as ``ubm``; ``means_`` adapted, every other parameter the
+        UBM's. ``lower_bounds_`` holds the mean log-likelihood of ``X`` at the E-step of each
+        iteration (the first is under the UBM), ``n_iter_ = n_iter`` and ``converged_ = True``
+        (a fixed number of iterations; there is nothing to converge).
+    """
+    if not isinstance(ubm, GaussianMixture):
+        raise TypeError(f"ubm must be a fitted gmmlib.GaussianMixture, got {check._describe(ubm)}")
+    if not hasattr(ubm, "means_"):
+        raise NotFittedError("ubm is not fitted yet; call ubm.fit(X) first")
+    X = check.check_data(X)
+    if X.shape[1] != ubm.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but ubm was fitted with {ubm.n_features_in_} features")
+    check.check_scalar(relevance_factor, "relevance_factor", float, minimum=0, include_minimum=False)
+    check.check_scalar(n_iter, "n_iter", int, minimum=1)
+    sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    has_background = ubm.background_volume is not None
+    weights = np.append(ubm.weights_, ubm.background_weight_) if has_background else ubm.weights_
+    background_log_density = -float(np.log(ubm.background_volume)) if has_background else None
+    prior_means = np.asarray(ubm.means_, dtype=X.dtype)
+    n_components = prior_means.shape[0]
+    means, lower_bounds = prior_means, []
+    for _ in range(n_iter):
+        stats = accumulate_statistics(X, sample_weight, np.asarray(weights, dtype=X.dtype), means,
+                                      np.asarray(ubm.precisions_cholesky_, dtype=X.dtype), ubm.covariance_type,
+                                      background_log_density)
+        lower_bounds.append(stats.log_likelihood / stats.total_weight)
+        counts = stats.counts[:n_components, None]
+        # sum_i gamma_ik x_i = s_k + n_k c_k, the statistics being taken about the centres c_k.
+        first_moments = stats.sums + counts * stats.centres
+        means = (first_moments + relevance_factor * prior_means) / (counts + relevance_factor)
+    adapted = GaussianMixture(**ubm.get_params())
+    adapted.weights_ = np.array(ubm.weights_)
+    adapted.background_weight_ = ubm.background_weight_
+    adapted.means_ = means.astype(ubm.means_.dtype)
+    adapted.covariances_ = np.array(ubm.covariances_)
+    adapted.precisions_cholesky_ = np.array(ubm.precisions_cholesky_)
+    adapted.precisions_ = np.array(ubm.precisions_)
+    adapted.converged_ = True
+    adapted.n_iter_ = n_iter
+    adapted.lower_bound_ = lower_bounds[-1]
+    adapted.lower_bounds_ = lower_bounds
+    adapted.n_features_in_ = ubm.n_features_in_
+    return adapted
