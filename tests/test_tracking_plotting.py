@@ -1,0 +1,50 @@
+"""The tracking plot helpers draw what they are given and return their artists."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.animation import FuncAnimation  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from gmmlib.plotting import save_animation  # noqa: E402
+from gmmlib.tracking import EMTracker, simulate_scenario  # noqa: E402
+from gmmlib.tracking.plotting import animate_tracking, plot_frame, plot_paths, track_colors  # noqa: E402
+
+
+def test_plot_paths_breaks_lines_at_missing_frames():
+    fig, ax = plt.subplots()
+    paths = {3: (np.array([0, 1, 2, 5, 6]), np.arange(10.0).reshape(5, 2)), 4: (np.array([0, 1]), np.ones((2, 2)))}
+    lines = plot_paths(paths, ax=ax, label="tracks")
+    x = lines[0].get_xdata()
+    assert len(lines) == 2 and len(x) == 6 and np.isnan(x[3])  # one NaN between frames 2 and 5
+    assert lines[0].get_color() == track_colors([3])[0] and lines[1].get_label().startswith("_")
+    assert all(line.get_color() == "k" for line in plot_paths(paths, ax=ax, color="k"))
+    plt.close(fig)
+
+
+def test_plot_frame_colours_clutter_grey_and_draws_one_ellipse_per_track():
+    fig, ax = plt.subplots()
+    points = np.array([[0.0, 0.0], [5.0, 5.0]])
+    resp = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # first point on track 7, second clutter
+    scatter, ellipses = plot_frame(points, resp, [[0.0, 0.0], [9.0, 9.0]], np.eye(2), [7, 8], ax=ax)
+    colours = scatter.get_facecolors()
+    np.testing.assert_allclose(colours[0], to_rgba(track_colors([7])[0]))
+    np.testing.assert_allclose(colours[1], to_rgba("0.6"))
+    assert len(ellipses) == 2 and ellipses[0].width == 4.0  # the 2-sigma circle of R = I
+    plt.close(fig)
+
+
+def test_animate_tracking_saves_one_gif_frame_per_frame(tmp_path):
+    scenario = simulate_scenario(8, 2, clutter_per_frame=5.0, random_state=0)
+    result = EMTracker(scenario.background_volume).run(scenario.detections)
+    fig, ax = plt.subplots(figsize=(2, 2))
+    animation = animate_tracking(scenario, result, np.eye(2), frames=range(3), ax=ax)
+    assert isinstance(animation, FuncAnimation)
+    name = save_animation(animation, tmp_path, "tracking.gif", dpi=40)
+    plt.close(fig)
+    with Image.open(tmp_path / name) as gif:
+        assert gif.n_frames == 3
