@@ -6,6 +6,8 @@ none calls ``plt.show()``. The animations replay a parameter history such as
 :func:`animate_em_3d` on three features, saved as GIF by :func:`save_animation`.
 """
 
+import base64
+import html
 import pathlib
 
 import matplotlib.pyplot as plt
@@ -416,8 +418,8 @@ def save_animation(animation, output_dir, name, fps=4, dpi=80):
     """Save an animation as a GIF with matplotlib's PillowWriter; return the file name.
 
     A GIF holds no timestamp or software version, so the same animation gives the same bytes on
-    every run (checked in ``tests/test_plotting.py``). Show it in a notebook from those bytes with
-    ``IPython.display.Image(data=(output_dir / name).read_bytes())``.
+    every run (checked in ``tests/test_plotting.py``). Show it in a notebook with
+    ``GifImage(output_dir / name)``.
 
     Parameters
     ----------
@@ -444,3 +446,33 @@ def save_animation(animation, output_dir, name, fps=4, dpi=80):
             raise ValueError(f"{label} must be a positive number, got {value!r}")
     animation.save(pathlib.Path(output_dir) / name, writer=PillowWriter(fps=fps), dpi=dpi)
     return name
+
+
+class GifImage:
+    """A GIF file that Jupyter shows as an animated image, in notebooks and in their HTML exports.
+
+    ``IPython.display.Image`` would store the GIF under the ``image/gif`` type, which nbconvert's HTML
+    export does not render; this object renders as an HTML ``<img>`` with the GIF's bytes inlined.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A GIF file, for example written by :func:`save_animation`.
+    alt : str or None, default=None
+        Alternative text of the image; the file name when None.
+    """
+
+    def __init__(self, path, alt=None):
+        path = pathlib.Path(path)
+        self.data = path.read_bytes()
+        if not self.data.startswith((b"GIF87a", b"GIF89a")):
+            raise ValueError(f"path must name a GIF file, but {path.name!r} does not start with a GIF header")
+        self.name = path.name
+        self.alt = path.name if alt is None else alt
+
+    def _repr_html_(self):
+        encoded = base64.b64encode(self.data).decode("ascii")
+        return f'<img src="data:image/gif;base64,{encoded}" alt="{html.escape(self.alt, quote=True)}"/>'
+
+    def __repr__(self):
+        return f"GifImage({self.name!r})"

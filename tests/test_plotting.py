@@ -4,6 +4,8 @@ Animations: one frame per history entry, each frame showing that entry's paramet
 responsibilities, and GIF files that are byte-identical from one save to the next.
 """
 
+import base64
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,7 +24,7 @@ from scipy.special import logsumexp  # noqa: E402
 
 from gmmlib import GaussianMixture, e_step, log_weighted_densities  # noqa: E402
 from gmmlib.gaussian import full_covariance  # noqa: E402
-from gmmlib.plotting import (animate_em, animate_em_3d, component_colors, covariance_ellipsoid,  # noqa: E402
+from gmmlib.plotting import (GifImage, animate_em, animate_em_3d, component_colors, covariance_ellipsoid,  # noqa: E402
                              plot_covariance_ellipses, plot_covariance_ellipsoids, plot_density_contours,
                              plot_log_likelihood, plot_responsibilities, responsibility_colors, save_animation)
 
@@ -299,6 +301,20 @@ def test_gif_has_one_frame_per_entry_and_identical_bytes_in_two_saves(tmp_path, 
         assert image.format == "GIF" and image.n_frames == len(history)
         assert image.info["duration"] == 200
     assert save("other.gif", history[::-1]) != first
+
+
+def test_gif_image_inlines_the_file_for_html(tmp_path):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    X = blobs(2)
+    save_animation(animate_em(X, fitted_history(X, max_iter=1), ax=ax), tmp_path, "em.gif", dpi=30)
+    image = GifImage(tmp_path / "em.gif", alt='EM "2-D"')
+    data = (tmp_path / "em.gif").read_bytes()
+    assert image._repr_html_() == f'<img src="data:image/gif;base64,{base64.b64encode(data).decode()}" ' \
+                                  'alt="EM &quot;2-D&quot;"/>'
+    assert repr(image) == "GifImage('em.gif')"
+    (tmp_path / "figure.png").write_bytes(b"\x89PNG\r\n")
+    with pytest.raises(ValueError, match="'figure.png' does not start with a GIF header"):
+        GifImage(tmp_path / "figure.png")
 
 
 def test_save_animation_checks_its_arguments(tmp_path):
