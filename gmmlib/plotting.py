@@ -122,7 +122,9 @@ def plot_covariance_ellipsoids(means, covariances, covariance_type="full", ax=No
     resolution : int, default=11
         Grid lines per angle of the wireframe.
     **kwargs
-        Passed to ``ax.plot_wireframe`` (for example ``linewidth``).
+        Passed to ``ax.plot_wireframe`` (for example ``linewidth``). The default ``zorder=3`` draws
+        the wireframes over scattered points once ``ax.computed_zorder = False``; by default matplotlib
+        orders 3-D artists by depth, which can hide a wireframe inside its cloud of points.
 
     Returns
     -------
@@ -142,7 +144,7 @@ def plot_covariance_ellipsoids(means, covariances, covariance_type="full", ax=No
     for k, mean in enumerate(means):
         covariance = full_covariance(covariances, covariance_type, k, means.shape[1])[np.ix_(dims, dims)]
         surface = covariance_ellipsoid(mean[list(dims)], covariance, n_std, resolution)
-        style = dict(color=colors[k], linewidth=0.6, alpha=0.7)
+        style = dict(color=colors[k], linewidth=1.0, alpha=0.9, zorder=3)
         style.update(kwargs)
         wireframes.append(ax.plot_wireframe(*np.moveaxis(surface, -1, 0), **style))
     return wireframes
@@ -347,11 +349,12 @@ def animate_em(X, history, covariance_type="full", *, background_volume=None, ax
 
 
 def animate_em_3d(X, history, covariance_type="full", *, background_volume=None, ax=None, dims=(0, 1, 2),
-                  n_std=2.0, colors=None, interval=300, point_size=8, rotation=2.0):
+                  n_std=2.0, colors=None, interval=300, point_size=4, rotation=2.0):
     """Animate EM on three features: moving ellipsoids, points coloured by responsibility, a counter.
 
     The three-dimensional counterpart of :func:`animate_em`; the view turns by ``rotation``
-    degrees per frame so that the depth can be read. Used in ``notebooks/03_em_in_practice.ipynb``.
+    degrees per frame so that the depth can be read, and the ellipsoids are drawn over the points
+    (the axes' ``computed_zorder`` is switched off). Used in ``notebooks/03_em_in_practice.ipynb``.
 
     Parameters
     ----------
@@ -369,7 +372,7 @@ def animate_em_3d(X, history, covariance_type="full", *, background_volume=None,
         Mahalanobis radius of the ellipsoids (:func:`plot_covariance_ellipsoids`).
     colors : sequence of colours or None, default=None
     interval : float, default=300
-    point_size : float, default=8
+    point_size : float, default=4
     rotation : float, default=2.0
         Degrees of azimuth the view turns per frame; 0 keeps it still.
 
@@ -392,7 +395,10 @@ def animate_em_3d(X, history, covariance_type="full", *, background_volume=None,
     colors = component_colors(n_components) if colors is None else list(colors)
     for axis, d in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), dims):
         axis(*_padded_limits(X[:, d]))
-    points = ax.scatter(*X[:, list(dims)].T, s=point_size, linewidths=0, depthshade=False)
+    # Draw in zorder rather than by depth: the ellipsoids sit inside their points and would vanish
+    # behind them whenever the points' collection counts as nearer to the viewer.
+    ax.computed_zorder = False
+    points = ax.scatter(*X[:, list(dims)].T, s=point_size, linewidths=0, depthshade=False, zorder=1)
     counter = ax.text2D(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", fontsize=9)
     elevation, azimuth = ax.elev, ax.azim
     wireframes = []

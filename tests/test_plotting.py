@@ -138,7 +138,7 @@ def test_ellipsoids_draw_one_wireframe_per_component_in_its_colour():
     wireframes = plot_covariance_ellipsoids(means, np.array([1.0, 2.0]), "spherical", ax=ax, dims=(0, 1, 2),
                                             colors=["red", "blue"])
     assert len(wireframes) == 2 and all(w in ax.collections for w in wireframes)
-    np.testing.assert_allclose(wireframes[1].get_color()[0], to_rgba("blue", 0.7))
+    np.testing.assert_allclose(wireframes[1].get_color()[0], to_rgba("blue", 0.9))
 
 
 def test_ellipsoids_need_3d_axes():
@@ -273,6 +273,8 @@ def test_animate_em_3d_shows_each_history_entry_and_turns_the_view(tmp_path):
                                           facecolors=ax.collections[0].get_facecolors().copy()))
     animation.save(tmp_path / "unused.gif", writer=writer)
     assert len(writer.frames) == len(history)
+    # The wireframes are drawn over the points, not hidden behind them by depth sorting.
+    assert not ax.computed_zorder and all(w.get_zorder() > ax.collections[0].get_zorder() for w in ax.collections[1:])
     start = writer.frames[0]["azimuth"]
     for t, (entry, frame) in enumerate(zip(history, writer.frames)):
         assert ("start" if t == 0 else f"iteration {t}/{len(history) - 1}") in frame["text"]
