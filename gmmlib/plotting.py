@@ -32,6 +32,10 @@ def plot_covariance_ellipses(means, covariances, covariance_type="full", ax=None
                              dims=(0, 1), colors=None, **kwargs):
     """Draw the ``n_std``-sigma ellipses of every component, projected onto two features.
 
+    The ellipse of radius r is ``{mu_k + r Sigma_k^{1/2} u : ||u|| = 1}``: its semi-axes are r times
+    the square roots of the eigenvalues of ``Sigma_k`` (restricted to ``dims``), along its
+    eigenvectors. Derived in ``notebooks/01_gaussian_mixture_model.ipynb``.
+
     Parameters
     ----------
     means : array-like of shape (n_components, n_features)
@@ -154,6 +158,9 @@ def plot_density_contours(weights, means, covariances, covariance_type="full", a
                           resolution=200, levels=12, filled=False, **kwargs):
     """Contours of the log-density of a two-feature mixture over a grid.
 
+    ``log p(x) = logsumexp_k(log pi_k + log N(x | mu_k, Sigma_k))``, as in
+    ``notebooks/01_gaussian_mixture_model.ipynb``.
+
     Parameters
     ----------
     weights : array-like of shape (n_components,)
@@ -187,6 +194,9 @@ def plot_density_contours(weights, means, covariances, covariance_type="full", a
 def responsibility_colors(resp, colors=None, background_color="0.6"):
     """RGBA colour of each point: the components' colours mixed by its responsibilities.
 
+    Row i is ``sum_k gamma_ik rgba_k``, so a point shared by two components shows a blend
+    (``notebooks/01_gaussian_mixture_model.ipynb``, section 3.3).
+
     Parameters
     ----------
     resp : array-like of shape (n_samples, n_columns)
@@ -194,6 +204,11 @@ def responsibility_colors(resp, colors=None, background_color="0.6"):
         background drawn in ``background_color``.
     colors : sequence of colours or None, default=None
     background_color : colour, default="0.6"
+
+    Returns
+    -------
+    rgba : ndarray of shape (n_samples, 4)
+        Values in [0, 1].
     """
     resp = np.asarray(resp)
     colors = component_colors(resp.shape[1]) if colors is None else list(colors)
