@@ -21,7 +21,7 @@ def nearest_centre(X, centres, chunk_rows=65536):
                            for start in range(0, X.shape[0], chunk_rows)])
 
 
-def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None):
+def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None, chunk_rows=65536):
     """k-means++ seeding (Arthur and Vassilvitskii 2007), greedy like scikit-learn's.
 
     Each new centre is drawn with probability proportional to ``w_i D(x_i)^2``, the weighted
@@ -36,6 +36,8 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None)
     sample_weight : ndarray of shape (n_samples,) or None, default=None
     n_local_trials : int or None, default=None
         ``2 + int(log(n_clusters))`` when None.
+    chunk_rows : int, default=65536
+        Rows per chunk of the distance computations, which bounds their memory.
 
     Returns
     -------
@@ -55,10 +57,13 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None)
             candidates = rng.choice(n_samples, size=n_local_trials, p=weight / weight.sum())
         else:
             candidates = rng.choice(n_samples, size=n_local_trials, p=potential / total)
-        candidate_distances = np.minimum(closest[:, None], squared_distances(X, X[candidates]))
+        candidate_distances = np.empty((n_samples, n_local_trials))
+        for start in range(0, n_samples, chunk_rows):  # in chunks: no n x n_local_trials temporaries
+            rows = slice(start, start + chunk_rows)
+            np.minimum(closest[rows, None], squared_distances(X[rows], X[candidates]), out=candidate_distances[rows])
         best = int(np.argmin(weight @ candidate_distances))
         indices[c] = candidates[best]
-        closest = candidate_distances[:, best]
+        closest = candidate_distances[:, best].copy()  # a view would keep the whole array alive
     return indices
 
 

@@ -14,7 +14,7 @@ from .gaussian import (covariances_from_precisions, full_covariance, n_covarianc
                        precisions_from_cholesky)
 from .initialization import kmeans, kmeans_plusplus, nearest_centre
 from .statistics import (accumulate_statistics, log_weighted_densities_from_precision_cholesky,
-                         parameters_from_statistics, single_threaded_blas)
+                         parameters_from_labels, parameters_from_statistics, single_threaded_blas)
 
 INIT_PARAMS = ("kmeans++", "kmeans", "random", "random_from_data")
 
@@ -229,10 +229,10 @@ class GaussianMixture:
         if self.means_init is None and self.init_params == "random":
             resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
             resp /= resp.sum(axis=1, keepdims=True)
-        else:
-            resp = np.zeros((n_samples, k), dtype=X.dtype)
-            resp[np.arange(n_samples), nearest_centre(X, centres)] = 1
-        weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar, sample_weight)
+            weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar, sample_weight)
+        else:  # m_step on one-hot responsibilities, without the n x k array
+            weights, means, covariances = parameters_from_labels(X, nearest_centre(X, centres), k,
+                                                                 self.covariance_type, self.reg_covar, sample_weight)
         if self.background_volume is not None:
             # The background starts with an equal share, 1 / (n_components + 1).
             weights = np.append(weights * k, 1.0) / (k + 1)

@@ -16,7 +16,7 @@ Two forms compute the statistics, both with matrix products over whole chunks an
 over samples or over components:
 
 - **expanded** (the fast one). With ``x' = x - c`` about one reference point ``c`` (the weighted
-  mean of the component means) and ``Lambda_k = P_k P_k^T``,
+  median of the component means) and ``Lambda_k = P_k P_k^T``,
 
       (x - mu_k)^T Lambda_k (x - mu_k) = x'^T Lambda_k x' - 2 x'^T Lambda_k mu'_k + mu'_k^T Lambda_k mu'_k,
 
@@ -26,16 +26,17 @@ over samples or over components:
   ``F @ G``. The statistics about ``c`` are the one product ``R^T F`` with the weighted
   responsibilities ``R``: counts, first moments and scatter at once. The chunk work is
   ``O(d^2)`` per row for the features and ``2 d^2 (K + 1)`` flops per row per product.
-- **centred** (the exact one). Whitened coordinates ``z_ik = (x_i - mu_k) P_k`` of all
-  components come from one product ``x' @ [P_1 ... P_K]``; the scatter is accumulated about
+- **centred** (the exact one). Whitened coordinates ``z_ik = (x_i - mu_k) P_k`` of each
+  component, from the chunk minus that component's mean; the scatter is accumulated about
   ``c_k = mu_k`` itself, in whitened coordinates, and mapped back with ``P_k^{-1}``. Slower
-  (``K`` small products per chunk for the scatter) but without cancellation.
+  (``K`` small products per chunk for each step) but without cancellation.
 
-The expanded form cancels terms of relative size ``gain = 1 + max_k (mu_k - c)^T Lambda_k (mu_k -
-c) / d`` (the squared distance, in standard deviations, from the reference point to a component,
-per feature), so it loses about ``log10(gain)`` significant digits. ``form="auto"`` uses it while
-it keeps at least two thirds of the digits of the data type (``gain <= eps**(-1/3)``: about
-1.6e5 in float64, 200 in float32) and the centred form otherwise, e.g. for tiny clusters far apart.
+The expanded form cancels terms about ``gain`` times larger than its results
+(:func:`expansion_gains`: large when components sit many standard deviations from the reference
+point, or when a covariance is ill-conditioned), so it loses about ``log10(gain)`` significant
+digits. ``form="auto"`` uses it while it keeps at least half of the digits of the data type
+(``gain <= eps**(-1/2)``: about 6.7e7 in float64, 2900 in float32) and the centred form
+otherwise, e.g. for tiny clusters far apart or components collapsing onto a subspace.
 
 float32 data are processed in float32 throughout (features, products, exponentials); only the
 few ``(K + 1) x n_features^2`` per-chunk sums are accumulated in float64.
@@ -80,7 +81,8 @@ class SufficientStatistics:
         ``S_k``: (n_components, n_features, n_features) for "full" and "tied",
         (n_components, n_features) for "diag" and "spherical".
     centres : ndarray of shape (n_components, n_features)
-        The shifts ``c_k``.
+        The shifts ``c_k``: the reference point for components in the expanded form, the
+        component's mean for those in the centred form.
     log_likelihood : float
         ``sum_i w_i log p(x_i)``.
     total_weight : float
@@ -115,7 +117,10 @@ def log_weighted_densities_from_precision_cholesky(X, weights, means, precisions
 
 
 def reference_point(weights, means):
-    """The shift ``c = sum_k pi_k mu_k / sum_k pi_k`` of the expanded form (float64).
+    """The shift ``c`` of the expanded form: the weighted median of the component means, per feature.
+
+    A median, not a mean, so that one component far from the others (clutter, an outlier
+    cluster) does not pull the reference point away from all the others (float64).
 
     Parameters
     ----------
@@ -126,8 +131,12 @@ def reference_point(weights, means):
     weights = np.asarray(weights, dtype=np.float64)
     means = np.asarray(means, dtype=np.float64)
     if not weights.sum() > 0:
-        return means.mean(axis=0)
-    return weights @ means / weights.sum()
+        weights = np.ones(len(means))
+    order = np.argsort(means, axis=0, kind="stable")
+    cumulative = np.cumsum(weights[order], axis=0)
+    middle = np.argmax(cumulative >= 0.5 * cumulative[-1], axis=0)
+    features = np.arange(means.shape[1])
+    return means[order[middle, features], features]
 
 
 def dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features):
@@ -141,17 +150,30 @@ def dense_precision_cholesky(precisions_cholesky, covariance_type, n_components,
     return diagonal[:, :, None] * np.eye(n_features)
 
 
-def expansion_gain(means, precisions_cholesky, covariance_type, reference):
-    """``1 + max_k (mu_k - c)^T Lambda_k (mu_k - c) / d``: the cancellation of the expanded form.
+def expansion_gains(means, precisions_cholesky, covariance_type, reference):
+    """How many times larger than their results the expanded form's terms are, per component.
 
-    The expanded form computes each Mahalanobis distance and each scatter as a difference of
-    terms about ``gain`` times larger than the result, so it loses about ``log10(gain)`` digits.
+    For a sample near component k, ``x - c`` is about ``|mu_k - c| + s_k`` in magnitude (``s_k``
+    the standard deviations), and the expanded form adds terms ``Lambda_jl x'_j x'_l`` of size
+    up to ``(|mu_k - c| + s_k)^T |Lambda_k| (|mu_k - c| + s_k)`` into a Mahalanobis distance
+    of about ``d``; the same bound holds for the scatter's rounding measured in ``Lambda_k``. Both
+    offsets from the reference point and ill-conditioned covariances make it large. The expanded
+    form loses about ``log10(gain)`` digits for that component.
+
+    Returns
+    -------
+    gains : ndarray of shape (n_components,)
+        ``(|mu_k - c| + s_k)^T |Lambda_k| (|mu_k - c| + s_k) / d``, at least 1.
     """
     means = np.asarray(means, dtype=np.float64)
     n_components, n_features = means.shape
     factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)
-    whitened = np.einsum("kj,kjl->kl", means - reference, factors)
-    return 1.0 + float(np.max(np.einsum("kl,kl->k", whitened, whitened))) / n_features
+    identity = np.eye(n_features)
+    # Sigma = P^{-T} P^{-1}: the standard deviations are the column norms of P^{-1}.
+    inverses = np.array([linalg.solve_triangular(factor, identity, lower=False) for factor in factors])
+    spread = np.abs(means - reference) + np.sqrt(np.einsum("klj,klj->kj", inverses, inverses))
+    magnitudes = np.einsum("kj,kjl,kl->k", spread, np.abs(factors @ np.swapaxes(factors, 1, 2)), spread)
+    return np.maximum(1.0, magnitudes / n_features)
 
 
 def _log_weights(weights):
@@ -235,21 +257,21 @@ def responsibilities_in_place(log_joint, sample_weight):
 
 
 class _ExpandedForm:
-    """Features ``F = f(x - c)`` and coefficients ``G`` with ``log p(x, z = k) = F G``; statistics ``R^T F``.
+    """Features ``F = f(x - c)`` and coefficients ``G`` with ``log p(x, z = k) = G F``; statistics ``R F^T``.
 
     Chunks are held transposed (one feature per row, samples along the rows), so that building the
     features and every reduction over components run along long contiguous rows.
     """
 
-    def __init__(self, weights, means, precisions_cholesky, covariance_type, background_log_density, reference,
-                 dtype):
+    n_totals = 1  # arrays returned by partial_statistics
+
+    def __init__(self, log_normalisers, means, factors, diagonal, reference, dtype):
         n_components, n_features = means.shape
-        self.full = covariance_type in ("full", "tied")
+        self.full = not diagonal
         self.reference = reference.astype(dtype)[:, None]
         self.dtype = dtype
-        factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)
         precisions = factors @ np.swapaxes(factors, 1, 2)
-        shifted_means = np.asarray(means, dtype=np.float64) - reference
+        shifted_means = means - reference
         precision_means = np.einsum("kjl,kl->kj", precisions, shifted_means)
         if self.full:
             rows, cols = np.triu_indices(n_features)
@@ -259,14 +281,10 @@ class _ExpandedForm:
             quadratic = np.einsum("kjj->kj", precisions)
         n_quadratic = quadratic.shape[1]
         self.n_quadratic, self.n_features = n_quadratic, n_features
-        coefficients = np.zeros((len(weights), n_quadratic + n_features + 1))
-        coefficients[:n_components, :n_quadratic] = -0.5 * quadratic
-        coefficients[:n_components, n_quadratic:-1] = precision_means
-        coefficients[:n_components, -1] = (
-            _log_normalisers(weights, precisions_cholesky, covariance_type, n_components, n_features)
-            - 0.5 * np.einsum("kj,kj->k", shifted_means, precision_means))
-        if background_log_density is not None:
-            coefficients[-1, -1] = _log_weights(weights[-1]) + background_log_density
+        coefficients = np.empty((n_components, n_quadratic + n_features + 1))
+        coefficients[:, :n_quadratic] = -0.5 * quadratic
+        coefficients[:, n_quadratic:-1] = precision_means
+        coefficients[:, -1] = log_normalisers - 0.5 * np.einsum("kj,kj->k", shifted_means, precision_means)
         self.coefficients = coefficients.astype(dtype)
 
     @property
@@ -276,92 +294,76 @@ class _ExpandedForm:
     def workspace(self, n_rows):
         features = np.empty((self.coefficients.shape[1], n_rows), dtype=self.dtype)
         features[-1] = 1
-        return features, np.empty((self.coefficients.shape[0], n_rows), dtype=self.dtype)
+        return (features,)
 
-    def log_joint(self, chunk, workspace):
-        n_rows = chunk.shape[0]
-        features, log_joint = workspace[0][:, :n_rows], workspace[1][:, :n_rows]
+    def log_joint(self, chunk, workspace, out):
+        features = workspace[0][:, :chunk.shape[0]]
         q, d = self.n_quadratic, self.n_features
         shifted = np.subtract(chunk.T, self.reference, out=features[q:q + d])
         products(shifted, self.full, out=features[:q])
-        return np.matmul(self.coefficients, features, out=log_joint)
+        np.matmul(self.coefficients, features, out=out)
 
     def partial_statistics(self, resp, workspace):
-        return (resp @ workspace[0][:, :resp.shape[1]].T,)
+        return (resp @ workspace[0][:-1, :resp.shape[1]].T,)
 
-    def statistics(self, totals, n_components):
-        """Counts, and first moments and scatter about the reference point."""
+    def statistics(self, totals):
+        """First moments and scatter about the reference point."""
         (moments,) = totals
         q, d = self.n_quadratic, self.n_features
-        counts = moments[:, -1]
-        sums = moments[:n_components, q:q + d]
-        scatter = symmetric_from_products(moments[:n_components, :q], d) if self.full else moments[:n_components, :q]
-        centres = np.broadcast_to(self.reference[:, 0].astype(np.float64), sums.shape)
-        return counts, sums, scatter, centres
+        scatter = symmetric_from_products(moments[:, :q], d) if self.full else moments[:, :q]
+        return moments[:, q:], scatter, np.broadcast_to(self.reference[:, 0].astype(np.float64), (len(moments), d))
 
 
 class _CentredForm:
-    """Whitened coordinates ``(x - mu_k) P_k`` of all components; scatter about each ``mu_k``.
+    """Whitened coordinates ``P_k^T (x - mu_k)`` of all its components; scatter about each ``mu_k``.
 
-    Chunks are held transposed, as in :class:`_ExpandedForm`.
+    Chunks are held transposed, as in :class:`_ExpandedForm`. Each component's mean is subtracted
+    before whitening, so nothing cancels however far the components are from each other.
     """
 
-    def __init__(self, weights, means, precisions_cholesky, covariance_type, background_log_density, reference,
-                 dtype):
+    n_totals = 2  # arrays returned by partial_statistics
+
+    def __init__(self, log_normalisers, means, factors, diagonal, reference, dtype):
         n_components, n_features = means.shape
-        self.reference = reference.astype(dtype)[:, None]
-        self.means = np.asarray(means, dtype=np.float64)
-        self.factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)
-        self.diagonal = covariance_type in ("diag", "spherical")
-        # Row k * d + l of the projection gives coordinate l of (x - c) P_k.
-        self.projection = np.swapaxes(self.factors, 1, 2).reshape(n_components * n_features, n_features).astype(dtype)
-        whitened_means = np.einsum("kj,kjl->kl", self.means - reference, self.factors)
-        self.whitened_means = whitened_means.reshape(-1, 1).astype(dtype)
-        self.log_normalisers = _log_normalisers(weights, precisions_cholesky, covariance_type, n_components,
-                                                n_features).astype(dtype)[:, None]
-        self.background = (None if background_log_density is None
-                           else dtype.type(_log_weights(weights[-1]) + background_log_density))
-        self.n_columns, self.n_components, self.n_features, self.dtype = len(weights), n_components, n_features, dtype
+        self.means, self.factors, self.diagonal = means, factors, diagonal
+        self.stacked_means = means.astype(dtype)[:, :, None]
+        self.transposed_factors = np.swapaxes(factors, 1, 2).astype(dtype)
+        self.log_normalisers = log_normalisers.astype(dtype)[:, None]
+        self.n_components, self.n_features, self.dtype = n_components, n_features, dtype
 
     @property
     def row_elements(self):
         return self.n_components * self.n_features
 
     def workspace(self, n_rows):
-        shape = (self.n_components * self.n_features, n_rows)
-        return (np.empty(shape, dtype=self.dtype), np.empty(shape, dtype=self.dtype),
-                np.empty((self.n_columns, n_rows), dtype=self.dtype))
+        shape = (self.n_components, self.n_features, n_rows)
+        return np.empty(shape, dtype=self.dtype), np.empty(shape, dtype=self.dtype)
 
-    def log_joint(self, chunk, workspace):
-        n_rows, k, d = chunk.shape[0], self.n_components, self.n_features
-        whitened, squares, log_joint = (array[:, :n_rows] for array in workspace)
-        np.matmul(self.projection, chunk.T - self.reference, out=whitened)
-        whitened -= self.whitened_means
-        np.multiply(whitened, whitened, out=squares)
-        np.sum(squares.reshape(k, d, n_rows), axis=1, out=log_joint[:k])
-        log_joint[:k] *= -0.5
-        log_joint[:k] += self.log_normalisers
-        if self.background is not None:
-            log_joint[k] = self.background
-        return log_joint
+    def log_joint(self, chunk, workspace, out):
+        n_rows = chunk.shape[0]
+        whitened, scratch = (array[:, :, :n_rows] for array in workspace)
+        centred = np.subtract(chunk.T, self.stacked_means, out=scratch)
+        np.matmul(self.transposed_factors, centred, out=whitened)
+        squares = np.multiply(whitened, whitened, out=scratch)
+        np.sum(squares, axis=1, out=out)
+        out *= -0.5
+        out += self.log_normalisers
 
     def partial_statistics(self, resp, workspace):
-        n_rows, k, d = resp.shape[1], self.n_components, self.n_features
-        whitened = workspace[0][:, :n_rows].reshape(k, d, n_rows)
-        weighted = np.multiply(whitened, resp[:k, None, :], out=workspace[1][:, :n_rows].reshape(k, d, n_rows))
-        return resp.sum(axis=1), weighted.sum(axis=2), np.matmul(weighted, whitened.transpose(0, 2, 1))
+        n_rows = resp.shape[1]
+        whitened = workspace[0][:, :, :n_rows]
+        weighted = np.multiply(whitened, resp[:, None, :], out=workspace[1][:, :, :n_rows])
+        return weighted.sum(axis=2), np.matmul(weighted, whitened.transpose(0, 2, 1))
 
-    def statistics(self, totals, n_components):
-        """Counts, and first moments and scatter about each component's mean, unwhitened."""
-        counts, whitened_sums, whitened_scatter = totals
+    def statistics(self, totals):
+        """First moments and scatter about each component's mean, unwhitened."""
+        whitened_sums, whitened_scatter = totals
         identity = np.eye(self.n_features)
         # x - mu_k = z P_k^{-1}, so s_k = s^z_k P_k^{-1} and S_k = P_k^{-T} S^z_k P_k^{-1}.
         inverses = np.array([linalg.solve_triangular(factor, identity, lower=False) for factor in self.factors])
         sums = np.einsum("kj,kjl->kl", whitened_sums, inverses)
         scatter = np.swapaxes(inverses, 1, 2) @ whitened_scatter @ inverses
-        if self.diagonal:
-            scatter = np.einsum("kjj->kj", scatter)
-        return counts, sums, scatter, self.means
+        return sums, (np.einsum("kjj->kj", scatter) if self.diagonal else scatter), self.means
 
 
 def available_threads():
@@ -406,8 +408,9 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
     background_log_density : float or None, default=None
         ``-log V`` of a uniform background component, or None.
     form : {"auto", "expanded", "centred"}, default="auto"
-        How the chunk work is done (see the module docstring); "auto" takes the expanded form
-        unless its cancellation would cost more than a third of the data type's digits.
+        How the chunk work is done (see the module docstring); "auto" takes the expanded form for
+        every component whose cancellation (:func:`expansion_gains`) costs at most half of the
+        data type's digits, and the centred form for the others.
     n_threads : int or None, default=None
         Chunks processed in parallel; None for one per available processor. The chunks' sums
         are added in chunk order, so the result does not depend on it, bit for bit.
@@ -419,27 +422,46 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
     """
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(map(repr, FORMS))}; got {form!r}")
-    n_samples = X.shape[0]
+    n_samples, n_features = X.shape
     n_components = means.shape[0]
     weights = np.asarray(weights, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
     sample_weight = np.asarray(sample_weight, dtype=X.dtype)
     reference = reference_point(weights[:n_components], means)
     if form == "auto":
-        gain = expansion_gain(means, precisions_cholesky, covariance_type, reference)
-        form = "expanded" if gain <= np.finfo(X.dtype).eps ** (-1 / 3) else "centred"
-    method = (_ExpandedForm if form == "expanded" else _CentredForm)(
-        weights, means, precisions_cholesky, covariance_type, background_log_density, reference, X.dtype)
-    step = chunk_rows(max(method.row_elements, len(weights)))
+        gains = expansion_gains(means, precisions_cholesky, covariance_type, reference)
+        expanded = gains <= np.finfo(X.dtype).eps ** -0.5
+    else:
+        expanded = np.full(n_components, form == "expanded")
+    # Expanded components first, then centred ones, then the background: rows of the log-joint.
+    order = np.concatenate([np.flatnonzero(expanded), np.flatnonzero(~expanded)])
+    factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)[order]
+    log_normalisers = _log_normalisers(weights, precisions_cholesky, covariance_type, n_components,
+                                       n_features)[order]
+    n_expanded = int(expanded.sum())
+    diagonal = covariance_type in ("diag", "spherical")
+    parts = [(part, method(log_normalisers[part], means[order][part], factors[part], diagonal, reference, X.dtype))
+             for part, method in ((slice(0, n_expanded), _ExpandedForm),
+                                  (slice(n_expanded, n_components), _CentredForm)) if part.stop > part.start]
+    background = None if background_log_density is None else _log_weights(weights[-1]) + background_log_density
+    step = chunk_rows(max([method.row_elements for _, method in parts] + [len(weights)]))
     starts = range(0, n_samples, step)
     local = threading.local()
 
     def chunk_statistics(start):
-        if not hasattr(local, "workspace"):
-            local.workspace = method.workspace(min(step, n_samples))
+        if not hasattr(local, "workspaces"):
+            local.workspaces = [method.workspace(min(step, n_samples)) for _, method in parts]
+            local.log_joint = np.empty((len(weights), min(step, n_samples)), dtype=X.dtype)
         chunk, chunk_weight = X[start:start + step], sample_weight[start:start + step]
-        log_joint = method.log_joint(chunk, local.workspace)
+        log_joint = local.log_joint[:, :chunk.shape[0]]
+        for (part, method), workspace in zip(parts, local.workspaces):
+            method.log_joint(chunk, workspace, out=log_joint[part])
+        if background is not None:
+            log_joint[-1] = background
         log_likelihood = float(chunk_weight @ responsibilities_in_place(log_joint, chunk_weight))
-        return log_likelihood, method.partial_statistics(log_joint, local.workspace)
+        return log_likelihood, [log_joint.sum(axis=1)] + [
+            total for (part, method), workspace in zip(parts, local.workspaces)
+            for total in method.partial_statistics(log_joint[part], workspace)]
 
     n_threads = min(available_threads() if n_threads is None else n_threads, len(starts))
     log_likelihood, totals = 0.0, None
@@ -449,7 +471,16 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
             log_likelihood += chunk_log_likelihood
             totals = ([p.astype(np.float64) for p in partial] if totals is None
                       else [total + p for total, p in zip(totals, partial)])
-    counts, sums, scatter, centres = method.statistics(totals, n_components)
+    counts = np.empty(len(weights))
+    counts[order] = totals[0][:n_components]
+    counts[n_components:] = totals[0][n_components:]
+    sums, centres = np.empty((n_components, n_features)), np.empty((n_components, n_features))
+    scatter = np.empty((n_components, n_features) if diagonal else (n_components, n_features, n_features))
+    position = 1
+    for part, method in parts:
+        sums[order[part]], scatter[order[part]], centres[order[part]] = method.statistics(
+            totals[position:position + method.n_totals])
+        position += method.n_totals
     return SufficientStatistics(counts, sums, scatter, centres, log_likelihood,
                                 float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
 

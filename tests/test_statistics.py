@@ -6,7 +6,7 @@ from scipy.special import logsumexp
 
 import gmmlib.statistics as statistics
 from gmmlib import GaussianMixture, e_step, log_weighted_densities, m_step, precision_cholesky
-from gmmlib.statistics import (accumulate_statistics, expansion_gain, parameters_from_labels,
+from gmmlib.statistics import (accumulate_statistics, expansion_gains, parameters_from_labels,
                                parameters_from_statistics, reference_point)
 
 from conftest import COVARIANCE_TYPES, random_parameters
@@ -107,7 +107,7 @@ def test_auto_form_avoids_cancellation_in_float32():
     rng = np.random.default_rng(11)
     X, weights, means, covariances = tiny_clusters_far_apart(rng)
     factors = precision_cholesky(covariances, "full")
-    assert expansion_gain(means, factors, "full", reference_point(weights, means)) > 1e9
+    assert np.all(expansion_gains(means, factors, "full", reference_point(weights, means)) > 1e9)
     sample_weight = np.ones(len(X))
     _, exact = fast_em_step(X, sample_weight, weights, means, covariances, "full", form="centred")
     single = X.astype(np.float32)
@@ -117,6 +117,35 @@ def test_auto_form_avoids_cancellation_in_float32():
     # Covariances are ~1e-4: the centred form keeps float32's digits, the expanded one loses them all.
     assert np.max(np.abs(automatic[2] - exact[2]) / 1e-4) < 1e-2
     assert np.max(np.abs(expanded[2] - exact[2]) / 1e-4) > 1
+
+
+@pytest.mark.parametrize("background", [None, 1e7], ids=["plain", "background"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_auto_form_mixes_forms_per_component(dtype, background):
+    # Two ordinary components near the reference point and a tiny one far away: only the tiny one
+    # is too costly for the expanded form in float32 (and in float64 at this scale).
+    rng = np.random.default_rng(12)
+    means = np.array([[0.0, 0.0], [3.0, 1.0], [4000.0, -3000.0]])
+    covariances = np.array([np.eye(2), [[1.0, 0.5], [0.5, 2.0]], 1e-6 * np.eye(2)])
+    X = np.vstack([rng.multivariate_normal(mean, covariance, size=400) for mean, covariance in zip(means, covariances)])
+    weights = np.full(3, 1 / 3) if background is None else np.append(np.full(3, 0.3), 0.1)
+    factors = precision_cholesky(covariances, "full")
+    gains = expansion_gains(means, factors, "full", reference_point(weights[:3], means))
+    limit = np.finfo(dtype).eps ** -0.5
+    assert np.all(gains[:2] <= limit) and gains[2] > limit
+    X = X.astype(dtype)
+    sample_weight = rng.uniform(0.5, 1.5, size=len(X)).astype(dtype)
+    stats, automatic = fast_em_step(X, sample_weight, weights, means, covariances, "full", background)
+    np.testing.assert_array_equal(stats.centres[2], means[2])  # centred about its own mean
+    assert np.all(stats.centres[0] == stats.centres[1])  # both about the reference point
+    X64 = X.astype(np.float64)
+    resp, _ = e_step(X64, weights, means, covariances, "full", background)
+    exact = m_step(X64, resp, "full", 1e-6, sample_weight.astype(np.float64), background=background is not None)
+    assert max_relative_error(automatic[:1], exact[:1]) < TOLERANCE[dtype]
+    for ours, reference in zip(automatic[1:], exact[1:]):
+        # Relative to each component's own scale: the tiny covariance must be right too.
+        scale = np.max(np.abs(reference), axis=tuple(range(1, reference.ndim)), keepdims=True)
+        assert np.max(np.abs(ours - reference) / scale) < TOLERANCE[dtype] * 10
 
 
 def test_float32_runs_in_float32_end_to_end(monkeypatch):
