@@ -59,8 +59,8 @@ except ImportError:  # without it BLAS keeps its own threads: the same results, 
 from .gaussian import LOG_2PI, log_det_precision_cholesky, log_gaussian_density_from_precision_cholesky
 
 #: Elements (per row times rows) of a chunk's largest working array; bounds the memory of one
-#: E-step (about 2 MiB in float64) and keeps a chunk in the processor's cache.
-CHUNK_ELEMENTS = 1 << 18
+#: E-step (a few MiB per thread in float64) and keeps a chunk in the processor's cache.
+CHUNK_ELEMENTS = 1 << 19
 
 FORMS = ("auto", "expanded", "centred")
 
@@ -248,6 +248,10 @@ def responsibilities_in_place(log_joint, sample_weight):
     """
     peak = log_joint.max(axis=0)
     log_joint -= peak
+    # exp is many times slower where its result is subnormal, and so are products with subnormal
+    # numbers: responsibilities below sqrt(tiny) (1e-154 in float64, 1e-19 in float32) are raised
+    # to it, a change far below the rounding of any sum they enter.
+    np.maximum(log_joint, 0.5 * np.log(np.finfo(log_joint.dtype).tiny), out=log_joint)
     np.exp(log_joint, out=log_joint)
     total = log_joint.sum(axis=0)
     log_joint *= sample_weight / total
@@ -555,16 +559,16 @@ def parameters_from_labels(X, labels, n_components, covariance_type="full", reg_
         resp[chunk_labels, np.arange(len(chunk_labels))] = sample_weight[start:start + step]
         return resp
 
-    counts, sums = np.zeros(n_components), np.zeros((n_components, n_features))
-    for start in range(0, n_samples, step):
-        resp = weighted_one_hot(start)
-        counts += resp.sum(axis=1)
-        sums += resp @ X[start:start + step]
-    means = (sums / (counts + 10 * np.finfo(X.dtype).eps)[:, None]).astype(X.dtype)
-    scatter = 0.0
-    for start in range(0, n_samples, step):
-        centred = (X[start:start + step] - means[labels[start:start + step]]).T
-        scatter = scatter + weighted_one_hot(start) @ products(centred, full).T
+    counts, sums, scatter = np.zeros(n_components), np.zeros((n_components, n_features)), 0.0
+    with single_threaded_blas():
+        for start in range(0, n_samples, step):
+            resp = weighted_one_hot(start)
+            counts += resp.sum(axis=1)
+            sums += resp @ X[start:start + step]
+        means = (sums / (counts + 10 * np.finfo(X.dtype).eps)[:, None]).astype(X.dtype)
+        for start in range(0, n_samples, step):
+            centred = (X[start:start + step] - means[labels[start:start + step]]).T
+            scatter = scatter + weighted_one_hot(start) @ products(centred, full).T
     scatter = symmetric_from_products(scatter, n_features) if full else scatter
     stats = SufficientStatistics(counts, np.zeros((n_components, n_features)), scatter, means.astype(np.float64),
                                  0.0, float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
