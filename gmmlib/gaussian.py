@@ -51,13 +51,19 @@ def precision_cholesky(covariances, covariance_type="full"):
         return 1.0 / np.sqrt(covariances)
     stack = covariances[None] if covariance_type == "tied" else covariances
     factors = np.empty_like(stack)
-    identity = np.eye(stack.shape[-1], dtype=stack.dtype)
+    # L^{-1} by LAPACK's triangular inverse, not solve_triangular: that goes through BLAS trsm, which
+    # OpenBLAS hands to its threads even for a 2 x 2 system, and on a busy machine every call then
+    # waits milliseconds for a thread to be scheduled (trtri of a small matrix stays in one thread).
+    (trtri,) = linalg.get_lapack_funcs(("trtri",), (stack,))
     for index, covariance in enumerate(stack):
         try:
             lower = linalg.cholesky(covariance, lower=True, check_finite=True)
         except (linalg.LinAlgError, ValueError):
             raise ValueError(message.format(index="tied" if covariance_type == "tied" else index)) from None
-        factors[index] = linalg.solve_triangular(lower, identity, lower=True).T
+        inverse, info = trtri(lower, lower=1)
+        if info != 0:
+            raise ValueError(message.format(index="tied" if covariance_type == "tied" else index))
+        factors[index] = inverse.T
     return factors[0] if covariance_type == "tied" else factors
 
 
