@@ -34,7 +34,8 @@ execute: $(INSTALLED)
 	$(BIN)/python -c "import matplotlib.pyplot"
 	cd notebooks && for nb in $(notdir $(NOTEBOOKS)); do \
 		../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 $$nb || exit 1; \
+			--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
+			--ExecutePreprocessor.record_timing=False $$nb || exit 1; \
 	done
 
 bench: $(INSTALLED)

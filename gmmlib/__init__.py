@@ -2,6 +2,7 @@
 
 from importlib.metadata import version
 
+from .adaptation import map_adapt
 from .em import e_step, log_weighted_densities, m_step
 from .exceptions import ConvergenceWarning, GmmlibWarning, NotFittedError
 from .gaussian import log_gaussian_density, precision_cholesky
@@ -18,5 +19,6 @@ __all__ = [
     "log_gaussian_density",
     "log_weighted_densities",
     "m_step",
+    "map_adapt",
     "precision_cholesky",
 ]
