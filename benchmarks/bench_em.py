@@ -154,7 +154,7 @@ def main():
         agrees = agreement < (1e-6 if dtype == np.float64 else 1e-4)
         met = ratio >= goal and agrees
         all_met &= met
-        milliseconds = {name: f"{value * 1e3:.3g}" for name, value in times.items()}
+        milliseconds = {name: f"{value * 1e3:.3g}" if value < 1 else f"{value * 1e3:.0f}" for name, value in times.items()}
         print(f"| {n} | {d} | {k} | {covariance_type} | {np.dtype(dtype).name} | {milliseconds['gmmlib']} | "
               f"{milliseconds['sklearn']} | {milliseconds['sklearn, 1 BLAS thread']} | {ratio:.1f}x | "
               f">= {goal}x {'met' if met else 'MISSED'} | {floor * 1e3:.3g} | {times['gmmlib'] / floor:.1f}x | "

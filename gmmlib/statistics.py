@@ -23,9 +23,10 @@ over samples or over components:
   so with the chunk's features ``f(x') = [x'_j x'_l (j <= l), x', 1]`` (``[x'^2, x', 1]`` for
   "diag" and "spherical") every component's log-density, plus its log-weight and the constants
   ``log|P_k|`` and ``mu'^T Lambda mu'`` computed once per iteration, is one product
-  ``F @ G``. The statistics about ``c`` are the one product ``R^T F`` with the weighted
-  responsibilities ``R``: counts, first moments and scatter at once. The chunk work is
-  ``O(d^2)`` per row for the features and ``2 d^2 (K + 1)`` flops per row per product.
+  ``F G``. The statistics about ``c`` are the one product ``R^T F`` with the weighted
+  responsibilities ``R``: counts, first moments and scatter at once. Per row, the features cost
+  ``d (d + 1) / 2`` multiplications and each product about ``d^2 K`` flops, half the ``2 d^2 K``
+  of whitening every component.
 - **centred** (the exact one). Whitened coordinates ``z_ik = (x_i - mu_k) P_k`` of each
   component, from the chunk minus that component's mean; the scatter is accumulated about
   ``c_k = mu_k`` itself, in whitened coordinates, and mapped back with ``P_k^{-1}``. Slower
@@ -34,12 +35,17 @@ over samples or over components:
 The expanded form cancels terms about ``gain`` times larger than its results
 (:func:`expansion_gains`: large when components sit many standard deviations from the reference
 point, or when a covariance is ill-conditioned), so it loses about ``log10(gain)`` significant
-digits. ``form="auto"`` uses it while it keeps at least half of the digits of the data type
-(``gain <= eps**(-1/2)``: about 6.7e7 in float64, 2900 in float32) and the centred form
-otherwise, e.g. for tiny clusters far apart or components collapsing onto a subspace.
+digits. ``form="auto"`` chooses per component: the expanded form while it keeps at least half
+of the digits of the data type (``gain <= eps**(-1/2)``: about 6.7e7 in float64, 2900 in
+float32), the centred form for the others, e.g. tiny clusters far away or components collapsing
+onto a subspace.
 
 float32 data are processed in float32 throughout (features, products, exponentials); only the
-few ``(K + 1) x n_features^2`` per-chunk sums are accumulated in float64.
+few ``(K + 1) x n_features^2`` per-chunk sums are accumulated in float64. Chunks run in parallel
+threads, one per processor, with single-threaded BLAS; their sums are added in chunk order, so
+the result does not depend on the number of threads, bit for bit.
+
+The equations are derived in ``notebooks/02_em_derivation.ipynb``.
 """
 
 import os
