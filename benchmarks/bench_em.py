@@ -3,8 +3,9 @@
 Both libraries fit the same data from the same start (weights_init, means_init, precisions_init)
 with tol=0. The time per iteration is (T(1 + N iterations) - T(1 iteration)) / N, so set-up and
 validation cancel, with N chosen per library from a pilot run so that the N iterations take about
-a second (at least 3 iterations); runs are interleaved (gmmlib, scikit-learn, gmmlib, ...) and the median over the
-repeats is reported, which keeps the numbers usable on a machine shared with other work.
+a second (at least 3); runs are interleaved (gmmlib, scikit-learn, gmmlib, ...) and the median
+over the repeats is reported, which keeps the numbers usable on a machine shared with other work.
+gmmlib / floor can be below 1x: gmmlib's expanded form needs about half of these flops.
 
 scikit-learn is timed twice, with its default BLAS threads and with one BLAS thread, and gmmlib
 is compared with the faster of the two.
@@ -93,7 +94,7 @@ def timed_fit(estimator, X):
     return time.perf_counter() - start, estimator
 
 
-def iteration_count(estimator, X, settings, budget=0.5):
+def iteration_count(estimator, X, settings, budget):
     """Iterations taking about ``budget`` seconds (3 to 200), from a pilot run that also warms up."""
     short, _ = timed_fit(estimator(max_iter=1, **settings), X)
     long, _ = timed_fit(estimator(max_iter=3, **settings), X)
