@@ -55,13 +55,17 @@ def precision_cholesky(covariances, covariance_type="full"):
     # OpenBLAS hands to its threads even for a 2 x 2 system, and on a busy machine every call then
     # waits milliseconds for a thread to be scheduled (trtri of a small matrix stays in one thread).
     (trtri,) = linalg.get_lapack_funcs(("trtri",), (stack,))
+    singular_share = 10 * stack.shape[-1] * np.finfo(stack.dtype).eps
     for index, covariance in enumerate(stack):
         try:
             lower = linalg.cholesky(covariance, lower=True, check_finite=True)
         except (linalg.LinAlgError, ValueError):
             raise ValueError(message.format(index="tied" if covariance_type == "tied" else index)) from None
+        # L_jj^2 / Sigma_jj is the share of feature j's variance the previous features leave
+        # unexplained (scale-free): at rounding level the matrix is singular to working precision,
+        # and the factorisation that succeeded is noise.
         inverse, info = trtri(lower, lower=1)
-        if info != 0:
+        if info != 0 or np.min(np.diag(lower) ** 2 / np.diag(covariance)) < singular_share:
             raise ValueError(message.format(index="tied" if covariance_type == "tied" else index))
         factors[index] = inverse.T
     return factors[0] if covariance_type == "tied" else factors

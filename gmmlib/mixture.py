@@ -195,19 +195,21 @@ class GaussianMixture:
         warm = self.warm_start and hasattr(self, "means_")
         n_init = 1 if warm else self.n_init
         best = None
-        for init in range(n_init):
-            if warm:
-                start = (self._all_weights(), self.means_, self.covariances_, self.precisions_cholesky_)
-            else:
-                start = self._initial_parameters(X, sample_weight, rng)
-            run = self._run_em(X, sample_weight, *[np.asarray(a, dtype=X.dtype) for a in start])
-            if self.verbose:
-                bar = _progress_bar(init + 1, n_init) if n_init > 1 else ""
-                print(f"Initialisation {init + 1}/{n_init} {bar}: mean log-likelihood "
-                      f"{run['lower_bound']:.6f} after {run['n_iter']} iterations, "
-                      f"{'converged' if run['converged'] else 'not converged'}")
-            if best is None or run["lower_bound"] > best["lower_bound"]:
-                best = run
+        # One BLAS thread: the statistics run their chunks in parallel threads instead (gmmlib.statistics).
+        with single_threaded_blas():
+            for init in range(n_init):
+                if warm:
+                    start = (self._all_weights(), self.means_, self.covariances_, self.precisions_cholesky_)
+                else:
+                    start = self._initial_parameters(X, sample_weight, rng)
+                run = self._run_em(X, sample_weight, *[np.asarray(a, dtype=X.dtype) for a in start])
+                if self.verbose:
+                    bar = _progress_bar(init + 1, n_init) if n_init > 1 else ""
+                    print(f"Initialisation {init + 1}/{n_init} {bar}: mean log-likelihood "
+                          f"{run['lower_bound']:.6f} after {run['n_iter']} iterations, "
+                          f"{'converged' if run['converged'] else 'not converged'}")
+                if best is None or run["lower_bound"] > best["lower_bound"]:
+                    best = run
         if not best["converged"] and self.max_iter > 0:
             warnings.warn(f"the best of {n_init} initialisation(s) did not converge in max_iter={self.max_iter} "
                           f"iterations (tol={self.tol}); increase max_iter or tol, or check the data",
@@ -216,26 +218,9 @@ class GaussianMixture:
         return self
 
     def _initial_parameters(self, X, sample_weight, rng):
-        """Starting (weights, means, covariances, precisions_cholesky) from ``init_params`` or the inits."""
-        n_samples, k = X.shape[0], self.n_components
-        if self.means_init is not None:
-            centres = np.asarray(self.means_init, dtype=X.dtype)
-        elif self.init_params == "kmeans":
-            centres, _ = kmeans(X, k, rng, sample_weight)
-        elif self.init_params == "kmeans++":
-            centres = X[kmeans_plusplus(X, k, rng, sample_weight)]
-        elif self.init_params == "random_from_data":
-            centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
-        if self.means_init is None and self.init_params == "random":
-            resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
-            resp /= resp.sum(axis=1, keepdims=True)
-            weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar, sample_weight)
-        else:  # m_step on one-hot responsibilities, without the n x k array
-            weights, means, covariances = parameters_from_labels(X, nearest_centre(X, centres), k,
-                                                                 self.covariance_type, self.reg_covar, sample_weight)
-        if self.background_volume is not None:
-            # The background starts with an equal share, 1 / (n_components + 1).
-            weights = np.append(weights * k, 1.0) / (k + 1)
+        """Starting (weights, means, covariances, precisions_cholesky): the inits where given, else from data."""
+        if self.weights_init is None or self.means_init is None or self.precisions_init is None:
+            weights, means, covariances = self._parameters_from_initial_assignment(X, sample_weight, rng)
         if self.weights_init is not None:
             weights = np.asarray(self.weights_init, dtype=X.dtype)
         if self.means_init is not None:
@@ -245,27 +230,50 @@ class GaussianMixture:
                                                       self.covariance_type)
         return weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
 
+    def _parameters_from_initial_assignment(self, X, sample_weight, rng):
+        """One M-step from the starting responsibilities that ``means_init`` or ``init_params`` give."""
+        n_samples, k = X.shape[0], self.n_components
+        if self.means_init is None and self.init_params == "random":
+            resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
+            resp /= resp.sum(axis=1, keepdims=True)
+            weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar, sample_weight)
+        else:
+            if self.means_init is not None:
+                centres = np.asarray(self.means_init, dtype=X.dtype)
+            elif self.init_params == "kmeans":
+                centres, _ = kmeans(X, k, rng, sample_weight)
+            elif self.init_params == "kmeans++":
+                centres = X[kmeans_plusplus(X, k, rng, sample_weight)]
+            else:  # "random_from_data"
+                centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
+            # Each sample assigned to its nearest centre: m_step on one-hot responsibilities, without the n x k array.
+            weights, means, covariances = parameters_from_labels(X, nearest_centre(X, centres), k,
+                                                                 self.covariance_type, self.reg_covar, sample_weight)
+        if self.background_volume is not None:
+            # The background starts with an equal share, 1 / (n_components + 1).
+            weights = np.append(weights * k, 1.0) / (k + 1)
+        return weights, means, covariances
+
     def _run_em(self, X, sample_weight, weights, means, covariances, factors):
         """EM from one start until the lower bound changes by less than ``tol``."""
         history = [_snapshot(weights, means, covariances)] if self.record_history else None
         lower_bound, lower_bounds, converged, n_iter = -np.inf, [], False, 0
-        with single_threaded_blas():  # the chunks run in parallel threads instead (gmmlib.statistics)
-            for n_iter in range(1, self.max_iter + 1):
-                stats = accumulate_statistics(X, sample_weight, weights, means, factors, self.covariance_type,
-                                              self._background_log_density)
-                previous, lower_bound = lower_bound, stats.log_likelihood / stats.total_weight
-                lower_bounds.append(lower_bound)
-                weights, means, covariances = parameters_from_statistics(
-                    stats, self.covariance_type, self.reg_covar, self.background_volume is not None)
-                factors = precision_cholesky(covariances, self.covariance_type)
-                if history is not None:
-                    history.append(_snapshot(weights, means, covariances))
-                if self.verbose and n_iter % self.verbose_interval == 0:
-                    print(f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, "
-                          f"change {lower_bound - previous:.3e}")
-                if abs(lower_bound - previous) < self.tol:
-                    converged = True
-                    break
+        for n_iter in range(1, self.max_iter + 1):
+            stats = accumulate_statistics(X, sample_weight, weights, means, factors, self.covariance_type,
+                                          self._background_log_density)
+            previous, lower_bound = lower_bound, stats.log_likelihood / stats.total_weight
+            lower_bounds.append(lower_bound)
+            weights, means, covariances = parameters_from_statistics(
+                stats, self.covariance_type, self.reg_covar, self.background_volume is not None)
+            factors = precision_cholesky(covariances, self.covariance_type)
+            if history is not None:
+                history.append(_snapshot(weights, means, covariances))
+            if self.verbose and n_iter % self.verbose_interval == 0:
+                print(f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, "
+                      f"change {lower_bound - previous:.3e}")
+            if abs(lower_bound - previous) < self.tol:
+                converged = True
+                break
         return dict(weights=weights, means=means, covariances=covariances, factors=factors,
                     lower_bound=lower_bound, lower_bounds=lower_bounds, converged=converged, n_iter=n_iter,
                     history=history)
@@ -301,9 +309,10 @@ class GaussianMixture:
             raise NotFittedError("this GaussianMixture is not fitted yet; call fit(X) first")
         X = check.check_data(X)
         self._check_features(X)
-        return X, log_weighted_densities_from_precision_cholesky(
-            X, self._all_weights(), self.means_, self.precisions_cholesky_, self.covariance_type,
-            self._background_log_density)
+        with single_threaded_blas():  # many small products: BLAS threads would only spin
+            return X, log_weighted_densities_from_precision_cholesky(
+                X, self._all_weights(), self.means_, self.precisions_cholesky_, self.covariance_type,
+                self._background_log_density)
 
     def score_samples(self, X):
         """Log-density ``log p(x_i)`` of each sample, shape (n_samples,)."""

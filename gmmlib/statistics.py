@@ -56,11 +56,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
-
-try:
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # without it BLAS keeps its own threads: the same results, slower on a busy machine
-    ThreadpoolController = None
+from threadpoolctl import ThreadpoolController
 
 from .gaussian import LOG_2PI, log_det_precision_cholesky, log_gaussian_density_from_precision_cholesky
 
@@ -387,13 +383,10 @@ def single_threaded_blas():
 
     BLAS threads on top would oversubscribe the processors; and OpenBLAS threads spin-wait for a
     while after each call, so even the tiny Cholesky factorisations between two E-steps would
-    leave them competing with the chunk threads. ``GaussianMixture.fit`` runs its whole EM loop
-    inside this context.
+    leave them competing with the chunk threads. ``GaussianMixture.fit`` (initialisation and EM)
+    and its scoring methods run inside this context.
     """
     global _THREADPOOL_CONTROLLER
-    if ThreadpoolController is None:
-        yield
-        return
     if _THREADPOOL_CONTROLLER is None:
         _THREADPOOL_CONTROLLER = ThreadpoolController()
     with _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas"):

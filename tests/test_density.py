@@ -57,3 +57,18 @@ def test_float32_density_stays_float32():
     assert ours.dtype == np.float32
     expected = stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(X.astype(np.float64))
     np.testing.assert_allclose(ours[:, 0], expected, rtol=1e-5)
+
+
+def test_singular_to_working_precision_is_not_positive_definite():
+    """Four points span only a 3-D subspace of 4-D: Cholesky may pass on rounding noise, we refuse."""
+    X = np.random.default_rng(4).normal(size=(4, 4)) * 10
+    centred = X - X.mean(axis=0)
+    with pytest.raises(ValueError, match="reg_covar"):
+        precision_cholesky((centred.T @ centred / 4)[None], "full")
+
+
+def test_wildly_different_feature_scales_are_not_singular():
+    covariance = np.diag([1e12, 1e-12])
+    covariance[0, 1] = covariance[1, 0] = 0.5  # correlation 0.5
+    factors = precision_cholesky(covariance[None], "full")
+    np.testing.assert_allclose(precisions_from_cholesky(factors)[0], np.linalg.inv(covariance), rtol=1e-9)
