@@ -73,26 +73,39 @@ def check_scalar(value, name, kind, minimum=None, include_minimum=True):
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
-    """Return non-negative finite weights of shape (n_samples,), or ones when None."""
+    """Return non-negative finite weights of shape (n_samples,) with mean 1, or ones when None.
+
+    Only the weights' ratios matter to a fit; dividing by their mean (in float64, before casting
+    to ``dtype``) makes fits independent of the weights' scale, even for weights summing to 1 in
+    float32.
+    """
     if sample_weight is None:
         return np.ones(n_samples, dtype=dtype)
-    weights = np.asarray(sample_weight)
-    if weights.dtype.kind not in "biuf":
-        raise TypeError(f"sample_weight must be numeric, got {_describe(weights)}")
+    weights = _as_float_array(sample_weight, "sample_weight")
     if weights.shape != (n_samples,):
         raise ValueError(f"sample_weight must have shape ({n_samples},) to match X, got shape {weights.shape}")
-    weights = weights.astype(dtype)
     if not np.all(np.isfinite(weights)):
         raise ValueError("sample_weight must contain only finite values, found NaN or inf")
     if np.any(weights < 0):
         raise ValueError(f"sample_weight must be non-negative, found minimum {float(weights.min())!r}")
     if not np.any(weights > 0):
         raise ValueError("sample_weight must have at least one positive entry, got all zeros")
-    return weights
+    return (weights / weights.mean()).astype(dtype)
+
+
+def _as_float_array(value, name):
+    """``value`` as a float64 array, or a TypeError naming ``name``."""
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            raise TypeError
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numeric, got {_describe(value)}") from None
 
 
 def check_weights(weights, n_components, name="weights"):
-    weights = np.asarray(weights, dtype=np.float64)
+    weights = _as_float_array(weights, name)
     if weights.shape != (n_components,):
         raise ValueError(f"{name} must have shape ({n_components},), got shape {weights.shape}")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
@@ -103,7 +116,7 @@ def check_weights(weights, n_components, name="weights"):
 
 
 def check_means(means, n_components, n_features, name="means"):
-    means = np.asarray(means, dtype=np.float64)
+    means = _as_float_array(means, name)
     if means.shape != (n_components, n_features):
         raise ValueError(f"{name} must have shape ({n_components}, {n_features}), got shape {means.shape}")
     if not np.all(np.isfinite(means)):
@@ -123,7 +136,7 @@ def covariance_shape(covariance_type, n_components, n_features):
 
 def check_covariance_matrices(matrices, covariance_type, n_components, n_features, name):
     """Check shape, symmetry and positive definiteness of covariances or precisions."""
-    matrices = np.asarray(matrices, dtype=np.float64)
+    matrices = _as_float_array(matrices, name)
     shape = covariance_shape(covariance_type, n_components, n_features)
     if matrices.shape != shape:
         raise ValueError(

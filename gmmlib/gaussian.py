@@ -55,7 +55,7 @@ def precision_cholesky(covariances, covariance_type="full"):
     # OpenBLAS hands to its threads even for a 2 x 2 system, and on a busy machine every call then
     # waits milliseconds for a thread to be scheduled (trtri of a small matrix stays in one thread).
     (trtri,) = linalg.get_lapack_funcs(("trtri",), (stack,))
-    singular_share = 10 * stack.shape[-1] * np.finfo(stack.dtype).eps
+    singular_share = stack.shape[-1] * np.finfo(stack.dtype).eps  # Cholesky's rounding, about d eps
     for index, covariance in enumerate(stack):
         try:
             lower = linalg.cholesky(covariance, lower=True, check_finite=True)
@@ -65,8 +65,12 @@ def precision_cholesky(covariances, covariance_type="full"):
         # unexplained (scale-free): at rounding level the matrix is singular to working precision,
         # and the factorisation that succeeded is noise.
         inverse, info = trtri(lower, lower=1)
-        if info != 0 or np.min(np.diag(lower) ** 2 / np.diag(covariance)) < singular_share:
-            raise ValueError(message.format(index="tied" if covariance_type == "tied" else index))
+        unexplained = np.diag(lower) ** 2 / np.diag(covariance)
+        if info != 0 or unexplained.min() < singular_share:
+            raise ValueError(message.format(index="tied" if covariance_type == "tied" else index)
+                             + f" (the others explain all but {unexplained.min():.1e} of feature "
+                             f"{int(np.argmin(unexplained))}'s variance {np.diag(covariance)[np.argmin(unexplained)]:.3g}, "
+                             f"which is rounding at {np.dtype(stack.dtype).name} precision)")
         factors[index] = inverse.T
     return factors[0] if covariance_type == "tied" else factors
 

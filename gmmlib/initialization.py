@@ -4,7 +4,14 @@ import numpy as np
 
 
 def squared_distances(X, centres):
-    """``||x_i - c_j||^2`` for every row and centre, shape (n_samples, n_centres)."""
+    """``||x_i - c_j||^2`` for every row and centre, shape (n_samples, n_centres), in float64.
+
+    The expanded square ``|x|^2 - 2 x.c + |c|^2`` is taken about the centres' mean, so that
+    neither float32 data nor data far from the origin lose their digits to cancellation.
+    """
+    reference = np.mean(centres, axis=0, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64) - reference
+    centres = np.asarray(centres, dtype=np.float64) - reference
     distances = (np.einsum("ij,ij->i", X, X)[:, None] - 2 * X @ centres.T
                  + np.einsum("ij,ij->i", centres, centres)[None, :])
     return np.maximum(distances, 0, out=distances)
@@ -49,7 +56,8 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None,
     n_local_trials = 2 + int(np.log(n_clusters)) if n_local_trials is None else n_local_trials
     indices = np.empty(n_clusters, dtype=np.intp)
     indices[0] = rng.choice(n_samples, p=weight / weight.sum())
-    closest = squared_distances(X, X[indices[:1]])[:, 0].astype(np.float64)
+    closest = np.concatenate([squared_distances(X[start:start + chunk_rows], X[indices[:1]])[:, 0]
+                              for start in range(0, n_samples, chunk_rows)])
     for c in range(1, n_clusters):
         potential = weight * closest
         total = potential.sum()

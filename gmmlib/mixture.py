@@ -188,11 +188,14 @@ class GaussianMixture:
         """
         X = check.check_data(X)
         self._check_parameters(X)
-        if self.warm_start and hasattr(self, "means_"):
-            self._check_features(X)
-        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        rng = check.check_random_state(self.random_state)
         warm = self.warm_start and hasattr(self, "means_")
+        if warm:
+            self._check_warm_start(X)
+        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        if np.count_nonzero(sample_weight) < self.n_components:
+            raise ValueError(f"sample_weight has {np.count_nonzero(sample_weight)} positive entries; "
+                             f"n_components={self.n_components} needs at least as many")
+        rng = check.check_random_state(self.random_state)
         n_init = 1 if warm else self.n_init
         best = None
         # One BLAS thread: the statistics run their chunks in parallel threads instead (gmmlib.statistics).
@@ -202,7 +205,8 @@ class GaussianMixture:
                     start = (self._all_weights(), self.means_, self.covariances_, self.precisions_cholesky_)
                 else:
                     start = self._initial_parameters(X, sample_weight, rng)
-                run = self._run_em(X, sample_weight, *[np.asarray(a, dtype=X.dtype) for a in start])
+                run = self._run_em(X, sample_weight, *[np.asarray(a, dtype=X.dtype) for a in start],
+                                   lower_bound=self.lower_bound_ if warm else -np.inf)
                 if self.verbose:
                     bar = _progress_bar(init + 1, n_init) if n_init > 1 else ""
                     print(f"Initialisation {init + 1}/{n_init} {bar}: mean log-likelihood "
@@ -254,10 +258,14 @@ class GaussianMixture:
             weights = np.append(weights * k, 1.0) / (k + 1)
         return weights, means, covariances
 
-    def _run_em(self, X, sample_weight, weights, means, covariances, factors):
-        """EM from one start until the lower bound changes by less than ``tol``."""
+    def _run_em(self, X, sample_weight, weights, means, covariances, factors, lower_bound=-np.inf):
+        """EM from one start until the lower bound changes by less than ``tol``.
+
+        ``lower_bound`` is the previous value to compare the first iteration's with: the fitted
+        one for a warm start (as in scikit-learn), else ``-inf``.
+        """
         history = [_snapshot(weights, means, covariances)] if self.record_history else None
-        lower_bound, lower_bounds, converged, n_iter = -np.inf, [], False, 0
+        lower_bounds, converged, n_iter = [], False, 0
         for n_iter in range(1, self.max_iter + 1):
             stats = accumulate_statistics(X, sample_weight, weights, means, factors, self.covariance_type,
                                           self._background_log_density)
@@ -292,7 +300,24 @@ class GaussianMixture:
         self.lower_bounds_ = run["lower_bounds"]
         if run["history"] is not None:
             self.history_ = run["history"]
+        elif hasattr(self, "history_"):
+            del self.history_  # from an earlier fit that recorded one
         self.n_features_in_ = n_features
+        self._fitted_structure = self._structure()
+
+    def _structure(self):
+        """The parameters that fix the shapes of the fitted attributes."""
+        return {"n_components": self.n_components, "covariance_type": self.covariance_type,
+                "background_volume": self.background_volume}
+
+    def _check_warm_start(self, X):
+        """A warm start continues the fitted model: its structure and features must not have changed."""
+        self._check_features(X)
+        for name, value in self._structure().items():
+            fitted = self._fitted_structure[name]
+            if value != fitted:
+                raise ValueError(f"warm_start=True continues the fitted model, fitted with {name}={fitted!r}, "
+                                 f"but {name} is now {value!r}; set warm_start=False to fit from scratch")
 
     def _all_weights(self):
         return np.append(self.weights_, self.background_weight_) if self.background_volume is not None else self.weights_

@@ -105,3 +105,20 @@ def test_function_level_checks():
         m_step(X_GOOD, np.ones((20, 1)), reg_covar=-1.0)
     with pytest.raises(ValueError, match="X must contain only finite values"):
         e_step(np.full((3, 2), np.nan), [1.0], [[0.0, 0.0]], [1.0], covariance_type="spherical")
+
+
+def test_fewer_positive_weights_than_components():
+    weight = np.zeros(20)
+    weight[:2] = 1.0
+    with pytest.raises(ValueError, match="sample_weight has 2 positive entries; n_components=3 needs at least"):
+        GaussianMixture(3, init_params="random_from_data").fit(X_GOOD, sample_weight=weight)
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(means_init=[[1.0, 1.0], [1.0]]), "means_init must be numeric"),
+    (dict(weights_init="ab"), "weights_init must be numeric"),
+    (dict(precisions_init=[["a", "b"], ["c", "d"]], covariance_type="tied"), "precisions_init must be numeric"),
+])
+def test_non_numeric_inits_name_the_parameter(params, match):
+    with pytest.raises(TypeError, match=match):
+        GaussianMixture(2, **params).fit(X_GOOD)

@@ -46,3 +46,11 @@ def test_weighted_kmeans_matches_repeated_rows():
     repeated, _ = kmeans(np.repeat(X, counts, axis=0), 2, np.random.default_rng(0))
     order_w, order_r = np.argsort(weighted[:, 0]), np.argsort(repeated[:, 0])
     np.testing.assert_allclose(weighted[order_w], repeated[order_r], rtol=1e-10)
+
+
+def test_nearest_centre_keeps_float32_digits_far_from_the_origin():
+    rng = np.random.default_rng(3)
+    centres = np.array([[0.0, 0.0], [3.0, 0.0]]) + 3e4
+    labels = rng.integers(0, 2, 20000)
+    X = (centres[labels] + rng.normal(size=(20000, 2)) * 0.5).astype(np.float32)
+    assert np.mean(nearest_centre(X, centres.astype(np.float32)) == labels) > 0.99

@@ -223,3 +223,49 @@ def test_works_with_scikit_learn_model_selection(blobs):
                           cv=KFold(3, shuffle=True, random_state=0)).fit(blobs)
     assert search.best_params_["n_components"] == 3
     assert repr(model) == "GaussianMixture(n_components=2, random_state=0)"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_scale_of_sample_weight_does_not_matter(dtype):
+    rng = np.random.default_rng(12)
+    X = np.vstack([rng.normal(size=(20000, 2)), rng.normal(20, 1, size=(50, 2))]).astype(dtype)
+    start = dict(means_init=[[0.0, 0.0], [20.0, 20.0]], tol=0, max_iter=10)
+    plain = GaussianMixture(2, **start).fit(X)
+    for scale in (1 / len(X), 1e-30, 1e30):
+        scaled = GaussianMixture(2, **start).fit(X, sample_weight=np.full(len(X), scale))
+        np.testing.assert_allclose(scaled.means_, plain.means_, rtol=1e-6 if dtype == np.float32 else 1e-12)
+        assert scaled.lower_bound_ == pytest.approx(plain.lower_bound_, rel=1e-6)
+
+
+def test_warm_start_converges_like_scikit_learn(blobs):
+    model = GaussianMixture(3, warm_start=True, max_iter=1, random_state=0)
+    converged = [model.fit(blobs).converged_ for _ in range(30)]
+    theirs = SklearnGaussianMixture(3, warm_start=True, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        their_converged = [theirs.fit(blobs).converged_ for _ in range(30)]
+    assert any(converged) and converged.index(True) <= their_converged.index(True) + 1
+
+
+@pytest.mark.parametrize("change", [dict(n_components=4), dict(covariance_type="diag"),
+                                    dict(background_volume=1e4)])
+def test_warm_start_refuses_a_changed_structure(blobs, change):
+    model = GaussianMixture(3, warm_start=True, random_state=0).fit(blobs)
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"warm_start=True continues the fitted model, fitted with {name}="):
+        model.set_params(**change).fit(blobs)
+
+
+def test_refit_without_recording_drops_the_old_history(blobs):
+    model = GaussianMixture(3, record_history=True, random_state=0).fit(blobs)
+    model.set_params(record_history=False, max_iter=2).fit(blobs)
+    assert not hasattr(model, "history_")
+
+
+def test_strongly_correlated_float32_features_are_fitted():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 10, 2000)
+    X = np.column_stack([x, x + 0.01 * rng.normal(size=2000)])
+    single = GaussianMixture(2, random_state=0).fit(X.astype(np.float32))
+    double = GaussianMixture(2, random_state=0).fit(X)
+    assert single.lower_bound_ == pytest.approx(double.lower_bound_, abs=0.01)

@@ -90,7 +90,9 @@ def utterance_log_likelihoods(models, features):
                          f"got frame counts {_describe(lengths)}")
     frames = np.vstack(features)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    return np.column_stack([np.add.reduceat(model.score_samples(frames), starts) for model in models.values()])
+    # Summed in float64: a float32 model's frame scores would round over long utterances.
+    return np.column_stack([np.add.reduceat(model.score_samples(frames).astype(np.float64), starts)
+                            for model in models.values()])
 
 
 def classify(models, features):
