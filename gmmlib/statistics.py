@@ -491,7 +491,10 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
 def parameters_from_statistics(stats, covariance_type, reg_covar, has_background=False):
     """The M-step from sufficient statistics; the same equations as :func:`gmmlib.m_step`.
 
-    Computed in float64 and returned in ``stats.dtype``.
+    Computed in float64 and returned in ``stats.dtype``. One difference: a component with no
+    responsibility at all (``N_k`` at the ``10 eps`` floor) keeps its shift ``c_k`` as its mean,
+    where :func:`gmmlib.m_step` (like scikit-learn) sends it towards the origin; its covariance is
+    ``reg_covar`` in both.
 
     Returns
     -------
