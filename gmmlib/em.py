@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from ._validation import check_covariance_type, check_data, check_sample_weight, check_scalar
-from .gaussian import log_gaussian_density
+from .gaussian import log_gaussian_density_from_precision_cholesky, precision_cholesky
 
 
 def log_weighted_densities(X, weights, means, covariances, covariance_type="full", background_volume=None):
@@ -38,18 +38,31 @@ def log_weighted_densities(X, weights, means, covariances, covariance_type="full
         ``log p(x_i, z_i = k)``; one column per component, plus the background last.
     """
     X = check_data(X)
-    log_joint = log_gaussian_density(X, means, covariances, covariance_type)
+    check_covariance_type(covariance_type)
     if background_volume is not None:
         check_scalar(background_volume, "background_volume", float, minimum=0, include_minimum=False)
-        background = np.full((X.shape[0], 1), -np.log(background_volume), dtype=X.dtype)
-        log_joint = np.hstack([log_joint, background])
-    weights = np.asarray(weights, dtype=X.dtype)
-    if weights.shape != (log_joint.shape[1],):
-        raise ValueError(f"weights must have shape ({log_joint.shape[1]},) "
+    n_columns = len(means) + (background_volume is not None)
+    if np.shape(weights) != (n_columns,):
+        raise ValueError(f"weights must have shape ({n_columns},) "
                          f"({'with' if background_volume is not None else 'without'} a background "
-                         f"component), got shape {weights.shape}")
+                         f"component), got shape {np.shape(weights)}")
+    factors = precision_cholesky(np.asarray(covariances, dtype=X.dtype), covariance_type)
+    return log_weighted_densities_from_precision_cholesky(
+        X, weights, means, factors, covariance_type,
+        None if background_volume is None else -float(np.log(background_volume)))
+
+
+def log_weighted_densities_from_precision_cholesky(X, weights, means, precisions_cholesky, covariance_type,
+                                                   background_log_density=None):
+    """:func:`log_weighted_densities` from precision factors, without input checks (for inner loops).
+
+    ``background_log_density`` is ``-log V``, or None for no background.
+    """
+    log_joint = log_gaussian_density_from_precision_cholesky(X, means, precisions_cholesky, covariance_type)
+    if background_log_density is not None:
+        log_joint = np.hstack([log_joint, np.full((X.shape[0], 1), background_log_density, dtype=X.dtype)])
     with np.errstate(divide="ignore"):  # a zero weight is a component that can never be chosen
-        return log_joint + np.log(weights)
+        return log_joint + np.log(np.asarray(weights, dtype=X.dtype))
 
 
 def e_step(X, weights, means, covariances, covariance_type="full", background_volume=None):

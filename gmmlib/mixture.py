@@ -8,13 +8,13 @@ from scipy import linalg
 from scipy.special import logsumexp
 
 from . import _validation as check
-from .em import m_step
+from .em import log_weighted_densities_from_precision_cholesky, m_step
 from .exceptions import ConvergenceWarning, NotFittedError
 from .gaussian import (covariances_from_precisions, full_covariance, n_covariance_parameters, precision_cholesky,
                        precisions_from_cholesky)
 from .initialization import kmeans, kmeans_plusplus, nearest_centre
-from .statistics import (accumulate_statistics, log_weighted_densities_from_precision_cholesky,
-                         parameters_from_labels, parameters_from_statistics, single_threaded_blas)
+from .statistics import (accumulate_statistics, parameters_from_labels, parameters_from_statistics,
+                         single_threaded_blas)
 
 INIT_PARAMS = ("kmeans++", "kmeans", "random", "random_from_data")
 

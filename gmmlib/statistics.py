@@ -58,7 +58,7 @@ import numpy as np
 from scipy import linalg
 from threadpoolctl import ThreadpoolController
 
-from .gaussian import LOG_2PI, log_det_precision_cholesky, log_gaussian_density_from_precision_cholesky
+from .gaussian import LOG_2PI, log_det_precision_cholesky
 
 #: Elements (per row times rows) of a chunk's largest working array; bounds the memory of one
 #: E-step (a few MiB per thread in float64) and keeps a chunk in the processor's cache.
@@ -106,16 +106,6 @@ class SufficientStatistics:
 def chunk_rows(row_elements):
     """Rows per chunk so that a chunk's widest working array holds about ``CHUNK_ELEMENTS`` values."""
     return max(64, CHUNK_ELEMENTS // max(row_elements, 1))
-
-
-def log_weighted_densities_from_precision_cholesky(X, weights, means, precisions_cholesky, covariance_type,
-                                                   background_log_density=None):
-    """``log pi_k + log N(x_i | mu_k, Sigma_k)``, plus ``log pi_B + log(1/V)`` as a last column."""
-    log_joint = log_gaussian_density_from_precision_cholesky(X, means, precisions_cholesky, covariance_type)
-    if background_log_density is not None:
-        log_joint = np.hstack([log_joint, np.full((X.shape[0], 1), background_log_density, dtype=X.dtype)])
-    with np.errstate(divide="ignore"):
-        return log_joint + np.log(np.asarray(weights, dtype=X.dtype))
 
 
 def reference_point(weights, means):
