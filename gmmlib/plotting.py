@@ -284,9 +284,13 @@ def _check_dims(dims, n_dims, n_features):
     return dims
 
 
-def _frame_label(t, n_frames, mean_log_likelihood):
-    step = "start" if t == 0 else f"iteration {t}/{n_frames - 1}"
-    return f"EM {step}\nmean log-likelihood {mean_log_likelihood:.3f}"
+def _frame_colours_and_label(X, history, t, covariance_type, background_volume, colors):
+    """Points' responsibility colours and the counter text of animation frame ``t``."""
+    entry = history[t]
+    resp, log_likelihood = e_step(X, entry["weights"], entry["means"], entry["covariances"], covariance_type,
+                                  background_volume)
+    step = "start" if t == 0 else f"iteration {t}/{len(history) - 1}"
+    return responsibility_colors(resp, colors), f"EM {step}\nmean log-likelihood {log_likelihood / len(X):.3f}"
 
 
 def _padded_limits(values, margin=0.08):
@@ -349,14 +353,13 @@ def animate_em(X, history, covariance_type="full", *, background_volume=None, ax
 
     def draw(t):
         entry = history[t]
-        resp, log_likelihood = e_step(X, entry["weights"], entry["means"], entry["covariances"], covariance_type,
-                                      background_volume)
-        points.set_facecolor(responsibility_colors(resp, colors))
+        point_colours, label = _frame_colours_and_label(X, history, t, covariance_type, background_volume, colors)
+        points.set_facecolor(point_colours)
         for ellipse in ellipses:
             ellipse.remove()
         ellipses[:] = plot_covariance_ellipses(entry["means"], entry["covariances"], covariance_type, ax=ax,
                                                n_std=n_std, dims=dims, colors=colors)
-        counter.set_text(_frame_label(t, len(history), log_likelihood / len(X)))
+        counter.set_text(label)
         return [points, counter, *ellipses]
 
     draw(0)  # shows the start at once and checks the parameters' shapes before any saving
@@ -420,14 +423,13 @@ def animate_em_3d(X, history, covariance_type="full", *, background_volume=None,
 
     def draw(t):
         entry = history[t]
-        resp, log_likelihood = e_step(X, entry["weights"], entry["means"], entry["covariances"], covariance_type,
-                                      background_volume)
-        points.set_facecolor(responsibility_colors(resp, colors))
+        point_colours, label = _frame_colours_and_label(X, history, t, covariance_type, background_volume, colors)
+        points.set_facecolor(point_colours)
         for wireframe in wireframes:
             wireframe.remove()
         wireframes[:] = plot_covariance_ellipsoids(entry["means"], entry["covariances"], covariance_type, ax=ax,
                                                    n_std=n_std, dims=dims, colors=colors)
-        counter.set_text(_frame_label(t, len(history), log_likelihood / len(X)))
+        counter.set_text(label)
         ax.view_init(elev=elevation, azim=azimuth + rotation * t)
         return [points, counter, *wireframes]
 
