@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-stamp
 PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: venv test report execute bench clean
+.PHONY: venv lint test report execute bench clean
 
 venv: $(INSTALLED)
 
@@ -17,8 +17,13 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
-# Unit tests, then every notebook under strict nbval (text outputs compared with the committed ones).
-test: $(INSTALLED)
+# ruff's lint rules and formatting (configured in pyproject.toml); `ruff format .` fixes the latter.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Lint, unit tests, then every notebook under strict nbval (text outputs compared with the committed ones).
+test: lint
 	$(BIN)/python -c "import matplotlib.pyplot"  # build the font cache outside any notebook output
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider

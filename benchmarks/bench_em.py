@@ -31,8 +31,12 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from gmmlib import GaussianMixture
 
 # (n_samples, n_features, n_components, covariance_type, goal: gmmlib at least this many times faster)
-SHAPES = [(100_000, 13, 16, "full", 5), (200_000, 13, 32, "diag", 5), (100_000, 39, 32, "full", 5),
-          (20_000, 2, 5, "full", 1)]
+SHAPES = [
+    (100_000, 13, 16, "full", 5),
+    (200_000, 13, 32, "diag", 5),
+    (100_000, 39, 32, "full", 5),
+    (20_000, 2, 5, "full", 1),
+]
 # Shapes also run in float32.
 FLOAT32_SHAPES = SHAPES[:3]
 
@@ -71,9 +75,13 @@ def problem(n, d, k, covariance_type, seed=0):
     else:
         X = centres[labels] + rng.standard_normal((n, d)) * scales[labels]
     variances = X.var(axis=0)
-    start = dict(weights_init=np.full(k, 1 / k), means_init=X[rng.choice(n, size=k, replace=False)],
-                 precisions_init=(np.tile(np.diag(1 / variances), (k, 1, 1)) if covariance_type == "full"
-                                  else np.tile(1 / variances, (k, 1))))
+    start = dict(
+        weights_init=np.full(k, 1 / k),
+        means_init=X[rng.choice(n, size=k, replace=False)],
+        precisions_init=(
+            np.tile(np.diag(1 / variances), (k, 1, 1)) if covariance_type == "full" else np.tile(1 / variances, (k, 1))
+        ),
+    )
     return X, start
 
 
@@ -107,8 +115,11 @@ def compare(n, d, k, covariance_type, dtype, repeats, budget):
     settings = dict(n_components=k, covariance_type=covariance_type, tol=0, **start)
     # scikit-learn both with its default BLAS threads and with one: on a busy machine, spin-waiting
     # BLAS threads can slow it several-fold, and the comparison should be with its best.
-    libraries = {"gmmlib": GaussianMixture, "sklearn": SklearnGaussianMixture,
-                 "sklearn, 1 BLAS thread": single_blas_thread(SklearnGaussianMixture)}
+    libraries = {
+        "gmmlib": GaussianMixture,
+        "sklearn": SklearnGaussianMixture,
+        "sklearn, 1 BLAS thread": single_blas_thread(SklearnGaussianMixture),
+    }
     iterations = {name: iteration_count(estimator, X, settings, budget) for name, estimator in libraries.items()}
     per_iteration = {name: [] for name in libraries}
     for _ in range(repeats):
@@ -132,16 +143,25 @@ def main():
     budget = 0.3 if args.quick else 1.0
     warnings.simplefilter("ignore")  # tol=0 and a fixed iteration count: ConvergenceWarning by design
 
-    blas = ", ".join(f"{info['internal_api']} {info['version']} ({info['num_threads']} threads)"
-                     for info in threadpool_info() if info["user_api"] == "blas")
+    blas = ", ".join(
+        f"{info['internal_api']} {info['version']} ({info['num_threads']} threads)"
+        for info in threadpool_info()
+        if info["user_api"] == "blas"
+    )
     speed = {np.float64: gemm_speed(np.float64), np.float32: gemm_speed(np.float32)}
-    print(f"Machine: {os.cpu_count()} processors, BLAS {blas}; load average before: "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"Machine: {os.cpu_count()} processors, BLAS {blas}; load average before: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     print(f"Measured GEMM speed: {speed[np.float64]:.0f} GFLOP/s float64, {speed[np.float32]:.0f} GFLOP/s float32")
-    print(f"Median of {repeats} interleaved repeats of (T(1 + N iterations) - T(1)) / N, N chosen for about "
-          f"{budget} s per fit (at least 3), tol=0.\n")
-    header = ("| n | d | K | covariance | dtype | gmmlib ms/iter | sklearn ms/iter | sklearn 1 BLAS thread ms/iter | "
-              "speed-up vs sklearn's best | goal | floor ms/iter | gmmlib / floor | mean log-lik. rel. diff. | agree |")
+    print(
+        f"Median of {repeats} interleaved repeats of (T(1 + N iterations) - T(1)) / N, N chosen for about "
+        f"{budget} s per fit (at least 3), tol=0.\n"
+    )
+    header = (
+        "| n | d | K | covariance | dtype | gmmlib ms/iter | sklearn ms/iter | sklearn 1 BLAS thread ms/iter | "
+        "speed-up vs sklearn's best | goal | floor ms/iter | gmmlib / floor | mean log-lik. rel. diff. | agree |"
+    )
     print(header)
     print("|" + "---|" * header.count(" | ") + "---|")
     runs = [(shape, np.float64) for shape in SHAPES]
@@ -155,13 +175,20 @@ def main():
         agrees = agreement < (1e-6 if dtype == np.float64 else 1e-4)
         met = ratio >= goal and agrees
         all_met &= met
-        milliseconds = {name: f"{value * 1e3:.3g}" if value < 1 else f"{value * 1e3:.0f}" for name, value in times.items()}
-        print(f"| {n} | {d} | {k} | {covariance_type} | {np.dtype(dtype).name} | {milliseconds['gmmlib']} | "
-              f"{milliseconds['sklearn']} | {milliseconds['sklearn, 1 BLAS thread']} | {ratio:.1f}x | "
-              f">= {goal}x {'met' if met else 'MISSED'} | {floor * 1e3:.3g} | {times['gmmlib'] / floor:.1f}x | "
-              f"{agreement:.1e} | {'yes' if agrees else 'NO'} |", flush=True)
-    print(f"\nLoad average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"(a load above {os.cpu_count()} means other work shared the processors: timings are noisy)")
+        milliseconds = {
+            name: f"{value * 1e3:.3g}" if value < 1 else f"{value * 1e3:.0f}" for name, value in times.items()
+        }
+        print(
+            f"| {n} | {d} | {k} | {covariance_type} | {np.dtype(dtype).name} | {milliseconds['gmmlib']} | "
+            f"{milliseconds['sklearn']} | {milliseconds['sklearn, 1 BLAS thread']} | {ratio:.1f}x | "
+            f">= {goal}x {'met' if met else 'MISSED'} | {floor * 1e3:.3g} | {times['gmmlib'] / floor:.1f}x | "
+            f"{agreement:.1e} | {'yes' if agrees else 'NO'} |",
+            flush=True,
+        )
+    print(
+        f"\nLoad average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"(a load above {os.cpu_count()} means other work shared the processors: timings are noisy)"
+    )
     print("All goals met." if all_met else "Some goals were missed (see above).")
 
 

@@ -59,17 +59,26 @@ print(json.dumps(dict(baseline=baseline, with_data=with_data, peak=status_kb("Vm
 """
 
 LIBRARIES = {
-    "gmmlib": ("from gmmlib import GaussianMixture",
-               "GaussianMixture({k}, covariance_type='diag', max_iter={max_iter}, random_state=0)"),
-    "sklearn": ("from sklearn.mixture import GaussianMixture",
-                "GaussianMixture({k}, covariance_type='diag', max_iter={max_iter}, random_state=0)"),
+    "gmmlib": (
+        "from gmmlib import GaussianMixture",
+        "GaussianMixture({k}, covariance_type='diag', max_iter={max_iter}, random_state=0)",
+    ),
+    "sklearn": (
+        "from sklearn.mixture import GaussianMixture",
+        "GaussianMixture({k}, covariance_type='diag', max_iter={max_iter}, random_state=0)",
+    ),
 }
 
 
 def measure(library, n, max_iter):
     imports, estimator = LIBRARIES[library]
-    code = CHILD.format(imports=imports, n=n, d=N_FEATURES, k=N_COMPONENTS,
-                        estimator=estimator.format(k=N_COMPONENTS, max_iter=max_iter))
+    code = CHILD.format(
+        imports=imports,
+        n=n,
+        d=N_FEATURES,
+        k=N_COMPONENTS,
+        estimator=estimator.format(k=N_COMPONENTS, max_iter=max_iter),
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -80,10 +89,14 @@ def main():
     parser.add_argument("--n-samples", type=int, default=2_000_000)
     args = parser.parse_args()
     runs = [("gmmlib", 10)] + ([] if args.quick else [("sklearn", 3)])
-    print(f"Fitting {args.n_samples} x {N_FEATURES} float64 with {N_COMPONENTS} diagonal components "
-          f"(default initialisation), each in a fresh process.\n")
-    header = ("| library | EM iterations | data MB | peak above baseline MB | of which the data MB | "
-              "goal: 1.5 x data + 300 MB | fit seconds |")
+    print(
+        f"Fitting {args.n_samples} x {N_FEATURES} float64 with {N_COMPONENTS} diagonal components "
+        f"(default initialisation), each in a fresh process.\n"
+    )
+    header = (
+        "| library | EM iterations | data MB | peak above baseline MB | of which the data MB | "
+        "goal: 1.5 x data + 300 MB | fit seconds |"
+    )
     print(header)
     print("|" + "---|" * header.count(" | ") + "---|")
     met = True
@@ -94,13 +107,17 @@ def main():
         limit = 1.5 * data + 300
         verdict = f"{limit:.0f}: {'met' if peak <= limit else 'MISSED'}" if library == "gmmlib" else f"{limit:.0f}"
         met &= library != "gmmlib" or peak <= limit
-        print(f"| {library} | {result['n_iter']} | {data:.0f} | {peak:.0f} | "
-              f"{(result['with_data'] - result['baseline']) * 1024 / MB:.0f} | {verdict} | {result['seconds']:.1f} |",
-              flush=True)
+        print(
+            f"| {library} | {result['n_iter']} | {data:.0f} | {peak:.0f} | "
+            f"{(result['with_data'] - result['baseline']) * 1024 / MB:.0f} | {verdict} | {result['seconds']:.1f} |",
+            flush=True,
+        )
         if not result["reset"]:
             print("  (the peak counter could not be reset after creating the data: the peak may include it)")
-    print(f"\n{'Goal met.' if met else 'Goal missed.'} Peak = VmHWM of the child minus its resident size "
-          f"after the imports; {os.cpu_count()} processors.")
+    print(
+        f"\n{'Goal met.' if met else 'Goal missed.'} Peak = VmHWM of the child minus its resident size "
+        f"after the imports; {os.cpu_count()} processors."
+    )
 
 
 if __name__ == "__main__":

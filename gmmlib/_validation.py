@@ -44,8 +44,7 @@ def check_data(X, name="X", min_samples=1):
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
-            f"{name} must contain only finite values; found {float(array[tuple(bad)])} at row {bad[0]}, "
-            f"column {bad[1]}"
+            f"{name} must contain only finite values; found {float(array[tuple(bad)])} at row {bad[0]}, column {bad[1]}"
         )
     return array
 
@@ -53,8 +52,7 @@ def check_data(X, name="X", min_samples=1):
 def check_covariance_type(covariance_type):
     if covariance_type not in COVARIANCE_TYPES:
         raise ValueError(
-            f"covariance_type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}; "
-            f"got {_describe(covariance_type)}"
+            f"covariance_type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}; got {_describe(covariance_type)}"
         )
     return covariance_type
 
@@ -109,7 +107,9 @@ def check_weights(weights, n_components, name="weights"):
     if weights.shape != (n_components,):
         raise ValueError(f"{name} must have shape ({n_components},), got shape {weights.shape}")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        raise ValueError(f"{name} must be finite and non-negative, got {_describe(weights)} with minimum {float(np.min(weights))!r}")
+        raise ValueError(
+            f"{name} must be finite and non-negative, got {_describe(weights)} with minimum {float(np.min(weights))!r}"
+        )
     if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
         raise ValueError(f"{name} must sum to 1, got sum {float(weights.sum())!r}")
     return weights
@@ -146,7 +146,9 @@ def check_covariance_matrices(matrices, covariance_type, n_components, n_feature
         raise ValueError(f"{name} must contain only finite values")
     if covariance_type in ("diag", "spherical"):
         if np.any(matrices <= 0):
-            raise ValueError(f"{name} must be positive for covariance_type={covariance_type!r}, found {float(matrices.min())!r}")
+            raise ValueError(
+                f"{name} must be positive for covariance_type={covariance_type!r}, found {float(matrices.min())!r}"
+            )
         return matrices
     stack = matrices[None] if covariance_type == "tied" else matrices
     for index, matrix in enumerate(stack):

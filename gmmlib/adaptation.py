@@ -67,9 +67,15 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
     n_components = prior_means.shape[0]
     means, lower_bounds = prior_means, []
     for _ in range(n_iter):
-        stats = accumulate_statistics(X, sample_weight, np.asarray(weights, dtype=X.dtype), means,
-                                      np.asarray(ubm.precisions_cholesky_, dtype=X.dtype), ubm.covariance_type,
-                                      background_log_density)
+        stats = accumulate_statistics(
+            X,
+            sample_weight,
+            np.asarray(weights, dtype=X.dtype),
+            means,
+            np.asarray(ubm.precisions_cholesky_, dtype=X.dtype),
+            ubm.covariance_type,
+            background_log_density,
+        )
         lower_bounds.append(stats.log_likelihood / stats.total_weight)
         counts = stats.counts[:n_components, None]
         # sum_i gamma_ik x_i = s_k + n_k c_k, the statistics being taken about the centres c_k.

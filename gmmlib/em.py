@@ -43,17 +43,25 @@ def log_weighted_densities(X, weights, means, covariances, covariance_type="full
         check_scalar(background_volume, "background_volume", float, minimum=0, include_minimum=False)
     n_columns = len(means) + (background_volume is not None)
     if np.shape(weights) != (n_columns,):
-        raise ValueError(f"weights must have shape ({n_columns},) "
-                         f"({'with' if background_volume is not None else 'without'} a background "
-                         f"component), got shape {np.shape(weights)}")
+        raise ValueError(
+            f"weights must have shape ({n_columns},) "
+            f"({'with' if background_volume is not None else 'without'} a background "
+            f"component), got shape {np.shape(weights)}"
+        )
     factors = precision_cholesky(np.asarray(covariances, dtype=X.dtype), covariance_type)
     return log_weighted_densities_from_precision_cholesky(
-        X, weights, means, factors, covariance_type,
-        None if background_volume is None else -float(np.log(background_volume)))
+        X,
+        weights,
+        means,
+        factors,
+        covariance_type,
+        None if background_volume is None else -float(np.log(background_volume)),
+    )
 
 
-def log_weighted_densities_from_precision_cholesky(X, weights, means, precisions_cholesky, covariance_type,
-                                                   background_log_density=None):
+def log_weighted_densities_from_precision_cholesky(
+    X, weights, means, precisions_cholesky, covariance_type, background_log_density=None
+):
     """:func:`log_weighted_densities` from precision factors, without input checks (for inner loops).
 
     ``background_log_density`` is ``-log V``, or None for no background.

@@ -67,10 +67,12 @@ def precision_cholesky(covariances, covariance_type="full"):
         inverse, info = trtri(lower, lower=1)
         unexplained = np.diag(lower) ** 2 / np.diag(covariance)
         if info != 0 or unexplained.min() < singular_share:
-            raise ValueError(message.format(index="tied" if covariance_type == "tied" else index)
-                             + f" (the others explain all but {unexplained.min():.1e} of feature "
-                             f"{int(np.argmin(unexplained))}'s variance {np.diag(covariance)[np.argmin(unexplained)]:.3g}, "
-                             f"which is rounding at {np.dtype(stack.dtype).name} precision)")
+            raise ValueError(
+                message.format(index="tied" if covariance_type == "tied" else index)
+                + f" (the others explain all but {unexplained.min():.1e} of feature "
+                f"{int(np.argmin(unexplained))}'s variance {np.diag(covariance)[np.argmin(unexplained)]:.3g}, "
+                f"which is rounding at {np.dtype(stack.dtype).name} precision)"
+            )
         factors[index] = inverse.T
     return factors[0] if covariance_type == "tied" else factors
 
@@ -93,8 +95,9 @@ def covariances_from_precisions(precisions, covariance_type="full"):
         return 1.0 / precisions
     stack = precisions[None] if covariance_type == "tied" else precisions
     identity = np.eye(stack.shape[-1], dtype=stack.dtype)
-    inverse_factors = np.array([linalg.solve_triangular(linalg.cholesky(precision, lower=True), identity, lower=True)
-                                for precision in stack])
+    inverse_factors = np.array(
+        [linalg.solve_triangular(linalg.cholesky(precision, lower=True), identity, lower=True) for precision in stack]
+    )
     covariances = np.swapaxes(inverse_factors, -1, -2) @ inverse_factors
     return covariances[0] if covariance_type == "tied" else covariances
 

@@ -12,8 +12,9 @@ def squared_distances(X, centres):
     reference = np.mean(centres, axis=0, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64) - reference
     centres = np.asarray(centres, dtype=np.float64) - reference
-    distances = (np.einsum("ij,ij->i", X, X)[:, None] - 2 * X @ centres.T
-                 + np.einsum("ij,ij->i", centres, centres)[None, :])
+    distances = (
+        np.einsum("ij,ij->i", X, X)[:, None] - 2 * X @ centres.T + np.einsum("ij,ij->i", centres, centres)[None, :]
+    )
     return np.maximum(distances, 0, out=distances)
 
 
@@ -24,8 +25,12 @@ def nearest_centre(X, centres, chunk_rows=65536):
     -------
     labels : ndarray of shape (n_samples,)
     """
-    return np.concatenate([np.argmin(squared_distances(X[start:start + chunk_rows], centres), axis=1)
-                           for start in range(0, X.shape[0], chunk_rows)])
+    return np.concatenate(
+        [
+            np.argmin(squared_distances(X[start : start + chunk_rows], centres), axis=1)
+            for start in range(0, X.shape[0], chunk_rows)
+        ]
+    )
 
 
 def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None, chunk_rows=65536):
@@ -56,8 +61,12 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None,
     n_local_trials = 2 + int(np.log(n_clusters)) if n_local_trials is None else n_local_trials
     indices = np.empty(n_clusters, dtype=np.intp)
     indices[0] = rng.choice(n_samples, p=weight / weight.sum())
-    closest = np.concatenate([squared_distances(X[start:start + chunk_rows], X[indices[:1]])[:, 0]
-                              for start in range(0, n_samples, chunk_rows)])
+    closest = np.concatenate(
+        [
+            squared_distances(X[start : start + chunk_rows], X[indices[:1]])[:, 0]
+            for start in range(0, n_samples, chunk_rows)
+        ]
+    )
     for c in range(1, n_clusters):
         potential = weight * closest
         total = potential.sum()

@@ -10,11 +10,15 @@ from scipy.special import logsumexp
 from . import _validation as check
 from .em import log_weighted_densities_from_precision_cholesky, m_step
 from .exceptions import ConvergenceWarning, NotFittedError
-from .gaussian import (covariances_from_precisions, full_covariance, n_covariance_parameters, precision_cholesky,
-                       precisions_from_cholesky)
+from .gaussian import (
+    covariances_from_precisions,
+    full_covariance,
+    n_covariance_parameters,
+    precision_cholesky,
+    precisions_from_cholesky,
+)
 from .initialization import kmeans, kmeans_plusplus, nearest_centre
-from .statistics import (accumulate_statistics, parameters_from_labels, parameters_from_statistics,
-                         single_threaded_blas)
+from .statistics import accumulate_statistics, parameters_from_labels, parameters_from_statistics, single_threaded_blas
 
 INIT_PARAMS = ("kmeans++", "kmeans", "random", "random_from_data")
 
@@ -86,10 +90,26 @@ class GaussianMixture:
     n_features_in_ : int
     """
 
-    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
-                 n_init=1, init_params="kmeans++", weights_init=None, means_init=None, precisions_init=None,
-                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, background_volume=None,
-                 record_history=False):
+    def __init__(
+        self,
+        n_components=1,
+        *,
+        covariance_type="full",
+        tol=1e-3,
+        reg_covar=1e-6,
+        max_iter=100,
+        n_init=1,
+        init_params="kmeans++",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        verbose_interval=10,
+        background_volume=None,
+        record_history=False,
+    ):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -127,13 +147,15 @@ class GaussianMixture:
 
     def __repr__(self):
         defaults = inspect.signature(type(self).__init__).parameters
-        changed = [f"{name}={value!r}" for name, value in self.get_params().items()
-                   if not _same(value, defaults[name].default)]
+        changed = [
+            f"{name}={value!r}" for name, value in self.get_params().items() if not _same(value, defaults[name].default)
+        ]
         return f"GaussianMixture({', '.join(changed)})"
 
     def __sklearn_tags__(self):
         # Called only by scikit-learn, so importing it here adds no run-time dependency.
         from sklearn.utils import Tags, TargetTags
+
         return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
 
     # -- fitting --------------------------------------------------------------------------------
@@ -150,8 +172,10 @@ class GaussianMixture:
         check.check_scalar(self.verbose, "verbose", int, minimum=0)
         check.check_scalar(self.verbose_interval, "verbose_interval", int, minimum=1)
         if self.init_params not in INIT_PARAMS:
-            raise ValueError(f"init_params must be one of {', '.join(map(repr, INIT_PARAMS))}; "
-                             f"got {check._describe(self.init_params)}")
+            raise ValueError(
+                f"init_params must be one of {', '.join(map(repr, INIT_PARAMS))}; "
+                f"got {check._describe(self.init_params)}"
+            )
         if self.background_volume is not None:
             check.check_scalar(self.background_volume, "background_volume", float, minimum=0, include_minimum=False)
         if self.weights_init is not None:
@@ -159,8 +183,9 @@ class GaussianMixture:
         if self.means_init is not None:
             check.check_means(self.means_init, self.n_components, n_features, "means_init")
         if self.precisions_init is not None:
-            check.check_covariance_matrices(self.precisions_init, self.covariance_type, self.n_components,
-                                            n_features, "precisions_init")
+            check.check_covariance_matrices(
+                self.precisions_init, self.covariance_type, self.n_components, n_features, "precisions_init"
+            )
         check.check_random_state(self.random_state)
 
     @property
@@ -193,8 +218,10 @@ class GaussianMixture:
             self._check_warm_start(X)
         sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
         if np.count_nonzero(sample_weight) < self.n_components:
-            raise ValueError(f"sample_weight has {np.count_nonzero(sample_weight)} positive entries; "
-                             f"n_components={self.n_components} needs at least as many")
+            raise ValueError(
+                f"sample_weight has {np.count_nonzero(sample_weight)} positive entries; "
+                f"n_components={self.n_components} needs at least as many"
+            )
         rng = check.check_random_state(self.random_state)
         n_init = 1 if warm else self.n_init
         best = None
@@ -205,19 +232,28 @@ class GaussianMixture:
                     start = (self._all_weights(), self.means_, self.covariances_, self.precisions_cholesky_)
                 else:
                     start = self._initial_parameters(X, sample_weight, rng)
-                run = self._run_em(X, sample_weight, *[np.asarray(a, dtype=X.dtype) for a in start],
-                                   lower_bound=self.lower_bound_ if warm else -np.inf)
+                run = self._run_em(
+                    X,
+                    sample_weight,
+                    *[np.asarray(a, dtype=X.dtype) for a in start],
+                    lower_bound=self.lower_bound_ if warm else -np.inf,
+                )
                 if self.verbose:
                     bar = _progress_bar(init + 1, n_init) if n_init > 1 else ""
-                    print(f"Initialisation {init + 1}/{n_init} {bar}: mean log-likelihood "
-                          f"{run['lower_bound']:.6f} after {run['n_iter']} iterations, "
-                          f"{'converged' if run['converged'] else 'not converged'}")
+                    print(
+                        f"Initialisation {init + 1}/{n_init} {bar}: mean log-likelihood "
+                        f"{run['lower_bound']:.6f} after {run['n_iter']} iterations, "
+                        f"{'converged' if run['converged'] else 'not converged'}"
+                    )
                 if best is None or run["lower_bound"] > best["lower_bound"]:
                     best = run
         if not best["converged"] and self.max_iter > 0:
-            warnings.warn(f"the best of {n_init} initialisation(s) did not converge in max_iter={self.max_iter} "
-                          f"iterations (tol={self.tol}); increase max_iter or tol, or check the data",
-                          ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"the best of {n_init} initialisation(s) did not converge in max_iter={self.max_iter} "
+                f"iterations (tol={self.tol}); increase max_iter or tol, or check the data",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         self._set_fitted(best, X.shape[1])
         return self
 
@@ -230,8 +266,9 @@ class GaussianMixture:
         if self.means_init is not None:
             means = np.asarray(self.means_init, dtype=X.dtype)
         if self.precisions_init is not None:
-            covariances = covariances_from_precisions(np.asarray(self.precisions_init, dtype=X.dtype),
-                                                      self.covariance_type)
+            covariances = covariances_from_precisions(
+                np.asarray(self.precisions_init, dtype=X.dtype), self.covariance_type
+            )
         return weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
 
     def _parameters_from_initial_assignment(self, X, sample_weight, rng):
@@ -251,8 +288,9 @@ class GaussianMixture:
             else:  # "random_from_data"
                 centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
             # Each sample assigned to its nearest centre: m_step on one-hot responsibilities, without the n x k array.
-            weights, means, covariances = parameters_from_labels(X, nearest_centre(X, centres), k,
-                                                                 self.covariance_type, self.reg_covar, sample_weight)
+            weights, means, covariances = parameters_from_labels(
+                X, nearest_centre(X, centres), k, self.covariance_type, self.reg_covar, sample_weight
+            )
         if self.background_volume is not None:
             # The background starts with an equal share, 1 / (n_components + 1).
             weights = np.append(weights * k, 1.0) / (k + 1)
@@ -267,24 +305,35 @@ class GaussianMixture:
         history = [_snapshot(weights, means, covariances)] if self.record_history else None
         lower_bounds, converged, n_iter = [], False, 0
         for n_iter in range(1, self.max_iter + 1):
-            stats = accumulate_statistics(X, sample_weight, weights, means, factors, self.covariance_type,
-                                          self._background_log_density)
+            stats = accumulate_statistics(
+                X, sample_weight, weights, means, factors, self.covariance_type, self._background_log_density
+            )
             previous, lower_bound = lower_bound, stats.log_likelihood / stats.total_weight
             lower_bounds.append(lower_bound)
             weights, means, covariances = parameters_from_statistics(
-                stats, self.covariance_type, self.reg_covar, self.background_volume is not None)
+                stats, self.covariance_type, self.reg_covar, self.background_volume is not None
+            )
             factors = precision_cholesky(covariances, self.covariance_type)
             if history is not None:
                 history.append(_snapshot(weights, means, covariances))
             if self.verbose and n_iter % self.verbose_interval == 0:
-                print(f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, "
-                      f"change {lower_bound - previous:.3e}")
+                print(
+                    f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, change {lower_bound - previous:.3e}"
+                )
             if abs(lower_bound - previous) < self.tol:
                 converged = True
                 break
-        return dict(weights=weights, means=means, covariances=covariances, factors=factors,
-                    lower_bound=lower_bound, lower_bounds=lower_bounds, converged=converged, n_iter=n_iter,
-                    history=history)
+        return dict(
+            weights=weights,
+            means=means,
+            covariances=covariances,
+            factors=factors,
+            lower_bound=lower_bound,
+            lower_bounds=lower_bounds,
+            converged=converged,
+            n_iter=n_iter,
+            history=history,
+        )
 
     def _set_fitted(self, run, n_features):
         has_background = self.background_volume is not None
@@ -307,8 +356,11 @@ class GaussianMixture:
 
     def _structure(self):
         """The parameters that fix the shapes of the fitted attributes."""
-        return {"n_components": self.n_components, "covariance_type": self.covariance_type,
-                "background_volume": self.background_volume}
+        return {
+            "n_components": self.n_components,
+            "covariance_type": self.covariance_type,
+            "background_volume": self.background_volume,
+        }
 
     def _check_warm_start(self, X):
         """A warm start continues the fitted model: its structure and features must not have changed."""
@@ -316,17 +368,22 @@ class GaussianMixture:
         for name, value in self._structure().items():
             fitted = self._fitted_structure[name]
             if value != fitted:
-                raise ValueError(f"warm_start=True continues the fitted model, fitted with {name}={fitted!r}, "
-                                 f"but {name} is now {value!r}; set warm_start=False to fit from scratch")
+                raise ValueError(
+                    f"warm_start=True continues the fitted model, fitted with {name}={fitted!r}, "
+                    f"but {name} is now {value!r}; set warm_start=False to fit from scratch"
+                )
 
     def _all_weights(self):
-        return np.append(self.weights_, self.background_weight_) if self.background_volume is not None else self.weights_
+        return (
+            np.append(self.weights_, self.background_weight_) if self.background_volume is not None else self.weights_
+        )
 
     # -- using a fitted model -------------------------------------------------------------------
     def _check_features(self, X):
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but GaussianMixture was fitted with "
-                             f"{self.n_features_in_} features")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but GaussianMixture was fitted with {self.n_features_in_} features"
+            )
 
     def _log_joint(self, X):
         """Validated ``X`` and ``log p(x_i, z_i = k)``, background column last."""
@@ -336,8 +393,13 @@ class GaussianMixture:
         self._check_features(X)
         with single_threaded_blas():  # many small products: BLAS threads would only spin
             return X, log_weighted_densities_from_precision_cholesky(
-                X, self._all_weights(), self.means_, self.precisions_cholesky_, self.covariance_type,
-                self._background_log_density)
+                X,
+                self._all_weights(),
+                self.means_,
+                self.precisions_cholesky_,
+                self.covariance_type,
+                self._background_log_density,
+            )
 
     def score_samples(self, X):
         """Log-density ``log p(x_i)`` of each sample, shape (n_samples,)."""
@@ -376,8 +438,10 @@ class GaussianMixture:
             raise NotFittedError("this GaussianMixture is not fitted yet; call fit(X) first")
         check.check_scalar(n_samples, "n_samples", int, minimum=1)
         if self.background_volume is not None:
-            raise ValueError("sample() cannot draw from the background component: background_volume gives its "
-                             "volume but not its region; sample the region yourself")
+            raise ValueError(
+                "sample() cannot draw from the background component: background_volume gives its "
+                "volume but not its region; sample the region yourself"
+            )
         rng = check.check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
         n_features = self.means_.shape[1]
@@ -390,8 +454,12 @@ class GaussianMixture:
 
     def _n_parameters(self):
         n_features = self.means_.shape[1]
-        return (n_covariance_parameters(self.covariance_type, self.n_components, n_features)
-                + self.n_components * n_features + self._n_columns - 1)
+        return (
+            n_covariance_parameters(self.covariance_type, self.n_components, n_features)
+            + self.n_components * n_features
+            + self._n_columns
+            - 1
+        )
 
     def bic(self, X):
         """Bayesian information criterion, ``-2 log L + p log n``; lower is better."""

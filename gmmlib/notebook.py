@@ -15,8 +15,9 @@ class ParameterError(ValueError):
     """A notebook parameter has the wrong type or value."""
 
 
-def check_parameter(name, value, *, kind=None, minimum=None, maximum=None, choices=None, allow_none=False,
-                    existing_path=False):
+def check_parameter(
+    name, value, *, kind=None, minimum=None, maximum=None, choices=None, allow_none=False, existing_path=False
+):
     """Return ``value`` if it is allowed, else raise :class:`ParameterError` naming ``name``.
 
     Parameters
@@ -42,8 +43,9 @@ def check_parameter(name, value, *, kind=None, minimum=None, maximum=None, choic
     if kind is not None:
         expected = {int: numbers.Integral, float: numbers.Real, str: str, bool: bool}[kind]
         if not isinstance(value, expected) or (kind in (int, float) and isinstance(value, bool)):
-            raise ParameterError(f"parameter {name} must be of type {kind.__name__}, got {value!r} "
-                                 f"of type {type(value).__name__}")
+            raise ParameterError(
+                f"parameter {name} must be of type {kind.__name__}, got {value!r} of type {type(value).__name__}"
+            )
     if choices is not None and value not in choices:
         raise ParameterError(f"parameter {name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     if minimum is not None and value < minimum:

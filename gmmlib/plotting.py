@@ -28,8 +28,9 @@ def component_colors(n_components):
     return [cycle[k % len(cycle)] for k in range(n_components)]
 
 
-def plot_covariance_ellipses(means, covariances, covariance_type="full", ax=None, n_std=(1, 2, 3),
-                             dims=(0, 1), colors=None, **kwargs):
+def plot_covariance_ellipses(
+    means, covariances, covariance_type="full", ax=None, n_std=(1, 2, 3), dims=(0, 1), colors=None, **kwargs
+):
     """Draw the ``n_std``-sigma ellipses of every component, projected onto two features.
 
     The ellipse of radius r is ``{mu_k + r Sigma_k^{1/2} u : ||u|| = 1}``: its semi-axes are r times
@@ -76,8 +77,10 @@ def plot_covariance_ellipses(means, covariances, covariance_type="full", ax=None
 
 def _check_3d_axes(ax):
     if getattr(ax, "name", None) != "3d":
-        raise ValueError(f"ax must be a 3-D Axes (created with projection='3d'), got {type(ax).__name__} "
-                         f"with projection {getattr(ax, 'name', None)!r}")
+        raise ValueError(
+            f"ax must be a 3-D Axes (created with projection='3d'), got {type(ax).__name__} "
+            f"with projection {getattr(ax, 'name', None)!r}"
+        )
 
 
 def covariance_ellipsoid(mean, covariance, n_std=2.0, resolution=13):
@@ -107,8 +110,9 @@ def covariance_ellipsoid(mean, covariance, n_std=2.0, resolution=13):
     return np.asarray(mean, dtype=float) + sphere @ (eigenvectors * semi_axes).T
 
 
-def plot_covariance_ellipsoids(means, covariances, covariance_type="full", ax=None, n_std=2.0, dims=(0, 1, 2),
-                               colors=None, resolution=11, **kwargs):
+def plot_covariance_ellipsoids(
+    means, covariances, covariance_type="full", ax=None, n_std=2.0, dims=(0, 1, 2), colors=None, resolution=11, **kwargs
+):
     """Draw the ``n_std``-sigma ellipsoid of every component as a wireframe, on three features.
 
     Parameters
@@ -154,8 +158,19 @@ def plot_covariance_ellipsoids(means, covariances, covariance_type="full", ax=No
     return wireframes
 
 
-def plot_density_contours(weights, means, covariances, covariance_type="full", ax=None, xlim=None, ylim=None,
-                          resolution=200, levels=12, filled=False, **kwargs):
+def plot_density_contours(
+    weights,
+    means,
+    covariances,
+    covariance_type="full",
+    ax=None,
+    xlim=None,
+    ylim=None,
+    resolution=200,
+    levels=12,
+    filled=False,
+    **kwargs,
+):
     """Contours of the log-density of a two-feature mixture over a grid.
 
     ``log p(x) = logsumexp_k(log pi_k + log N(x | mu_k, Sigma_k))``, as in
@@ -213,7 +228,7 @@ def responsibility_colors(resp, colors=None, background_color="0.6"):
     resp = np.asarray(resp)
     colors = component_colors(resp.shape[1]) if colors is None else list(colors)
     if len(colors) == resp.shape[1] - 1:
-        colors = colors + [background_color]
+        colors = [*colors, background_color]
     palette = np.array([to_rgba(color) for color in colors[: resp.shape[1]]])
     return np.clip(resp @ palette, 0, 1)
 
@@ -262,24 +277,32 @@ def plot_log_likelihood(lower_bounds, ax=None, **kwargs):
 def _check_history(history, n_features):
     """Validate a parameter history; return it as a list."""
     if isinstance(history, dict) or not hasattr(history, "__len__") or len(history) == 0:
-        raise ValueError("history must be a non-empty list of dicts with keys 'weights', 'means' and "
-                         "'covariances' (for example GaussianMixture(record_history=True).history_), "
-                         f"got {_describe(history)}")
+        raise ValueError(
+            "history must be a non-empty list of dicts with keys 'weights', 'means' and "
+            "'covariances' (for example GaussianMixture(record_history=True).history_), "
+            f"got {_describe(history)}"
+        )
     history = list(history)
     for t, entry in enumerate(history):
         if not isinstance(entry, dict) or not {"weights", "means", "covariances"} <= set(entry):
-            raise ValueError(f"history[{t}] must be a dict with keys 'weights', 'means' and 'covariances', "
-                             f"got {_describe(entry)}")
+            raise ValueError(
+                f"history[{t}] must be a dict with keys 'weights', 'means' and 'covariances', got {_describe(entry)}"
+            )
         if np.ndim(entry["means"]) != 2 or np.shape(entry["means"])[1] != n_features:
-            raise ValueError(f"history[{t}]['means'] must have shape (n_components, {n_features}) to match X, "
-                             f"got shape {np.shape(entry['means'])}")
+            raise ValueError(
+                f"history[{t}]['means'] must have shape (n_components, {n_features}) to match X, "
+                f"got shape {np.shape(entry['means'])}"
+            )
     return history
 
 
 def _check_dims(dims, n_dims, n_features):
     dims = tuple(dims)
-    if len(dims) != n_dims or len(set(dims)) != n_dims or not all(
-            isinstance(d, (int, np.integer)) and 0 <= d < n_features for d in dims):
+    if (
+        len(dims) != n_dims
+        or len(set(dims)) != n_dims
+        or not all(isinstance(d, (int, np.integer)) and 0 <= d < n_features for d in dims)
+    ):
         raise ValueError(f"dims must be {n_dims} distinct feature indices in [0, {n_features}), got {dims!r}")
     return dims
 
@@ -287,8 +310,9 @@ def _check_dims(dims, n_dims, n_features):
 def _frame_colours_and_label(X, history, t, covariance_type, background_volume, colors):
     """Points' responsibility colours and the counter text of animation frame ``t``."""
     entry = history[t]
-    resp, log_likelihood = e_step(X, entry["weights"], entry["means"], entry["covariances"], covariance_type,
-                                  background_volume)
+    resp, log_likelihood = e_step(
+        X, entry["weights"], entry["means"], entry["covariances"], covariance_type, background_volume
+    )
     step = "start" if t == 0 else f"iteration {t}/{len(history) - 1}"
     return responsibility_colors(resp, colors), f"EM {step}\nmean log-likelihood {log_likelihood / len(X):.3f}"
 
@@ -299,8 +323,19 @@ def _padded_limits(values, margin=0.08):
     return low - pad, high + pad
 
 
-def animate_em(X, history, covariance_type="full", *, background_volume=None, ax=None, dims=(0, 1), n_std=(1, 2),
-               colors=None, interval=300, point_size=10):
+def animate_em(
+    X,
+    history,
+    covariance_type="full",
+    *,
+    background_volume=None,
+    ax=None,
+    dims=(0, 1),
+    n_std=(1, 2),
+    colors=None,
+    interval=300,
+    point_size=10,
+):
     """Animate EM in two dimensions: moving ellipses, points coloured by responsibility, a counter.
 
     Frame ``t`` shows ``history[t]``: entry 0 is the start and entry ``t`` the parameters after
@@ -347,8 +382,16 @@ def animate_em(X, history, covariance_type="full", *, background_volume=None, ax
     ax.set_xlim(*_padded_limits(X[:, dims[0]]))
     ax.set_ylim(*_padded_limits(X[:, dims[1]]))
     points = ax.scatter(X[:, dims[0]], X[:, dims[1]], s=point_size, linewidths=0)
-    counter = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", fontsize=9,
-                      bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"))
+    counter = ax.text(
+        0.02,
+        0.98,
+        "",
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        fontsize=9,
+        bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
+    )
     ellipses = []
 
     def draw(t):
@@ -357,8 +400,9 @@ def animate_em(X, history, covariance_type="full", *, background_volume=None, ax
         points.set_facecolor(point_colours)
         for ellipse in ellipses:
             ellipse.remove()
-        ellipses[:] = plot_covariance_ellipses(entry["means"], entry["covariances"], covariance_type, ax=ax,
-                                               n_std=n_std, dims=dims, colors=colors)
+        ellipses[:] = plot_covariance_ellipses(
+            entry["means"], entry["covariances"], covariance_type, ax=ax, n_std=n_std, dims=dims, colors=colors
+        )
         counter.set_text(label)
         return [points, counter, *ellipses]
 
@@ -366,8 +410,20 @@ def animate_em(X, history, covariance_type="full", *, background_volume=None, ax
     return FuncAnimation(ax.figure, draw, frames=len(history), interval=interval, blit=False)
 
 
-def animate_em_3d(X, history, covariance_type="full", *, background_volume=None, ax=None, dims=(0, 1, 2),
-                  n_std=2.0, colors=None, interval=300, point_size=4, rotation=2.0):
+def animate_em_3d(
+    X,
+    history,
+    covariance_type="full",
+    *,
+    background_volume=None,
+    ax=None,
+    dims=(0, 1, 2),
+    n_std=2.0,
+    colors=None,
+    interval=300,
+    point_size=4,
+    rotation=2.0,
+):
     """Animate EM on three features: moving ellipsoids, points coloured by responsibility, a counter.
 
     The three-dimensional counterpart of :func:`animate_em`; the view turns by ``rotation``
@@ -427,8 +483,9 @@ def animate_em_3d(X, history, covariance_type="full", *, background_volume=None,
         points.set_facecolor(point_colours)
         for wireframe in wireframes:
             wireframe.remove()
-        wireframes[:] = plot_covariance_ellipsoids(entry["means"], entry["covariances"], covariance_type, ax=ax,
-                                                   n_std=n_std, dims=dims, colors=colors)
+        wireframes[:] = plot_covariance_ellipsoids(
+            entry["means"], entry["covariances"], covariance_type, ax=ax, n_std=n_std, dims=dims, colors=colors
+        )
         counter.set_text(label)
         ax.view_init(elev=elevation, azim=azimuth + rotation * t)
         return [points, counter, *wireframes]

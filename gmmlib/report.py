@@ -50,8 +50,9 @@ try:
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 except ModuleNotFoundError as exc:  # the report needs the "notebooks" extra, the library does not
-    raise ModuleNotFoundError(f"gmmlib.report needs the notebooks extra ({exc.name} is missing): "
-                              "pip install -e '.[notebooks]'") from exc
+    raise ModuleNotFoundError(
+        f"gmmlib.report needs the notebooks extra ({exc.name} is missing): pip install -e '.[notebooks]'"
+    ) from exc
 
 from .notebook import ParameterError
 
@@ -122,8 +123,9 @@ def load_parameter_file(path):
     if content is None:
         return {}, {}
     if not isinstance(content, dict):
-        raise ReportError(f"{path} must hold a mapping of parameter names and notebook stems, "
-                          f"got a {type(content).__name__}")
+        raise ReportError(
+            f"{path} must hold a mapping of parameter names and notebook stems, got a {type(content).__name__}"
+        )
     defaults, sections, problems = {}, {}, []
     for key, value in content.items():
         key = str(key)
@@ -131,8 +133,7 @@ def load_parameter_file(path):
             if value is None:
                 value = {}
             if not isinstance(value, dict):
-                problems.append(f"{path}: section {key} must be a mapping of parameter names to values, "
-                                f"got {value!r}")
+                problems.append(f"{path}: section {key} must be a mapping of parameter names to values, got {value!r}")
                 continue
             sections[key] = {str(name): item for name, item in value.items()}
         elif key.isidentifier():
@@ -149,8 +150,10 @@ def load_parameter_file(path):
 
 def declared_parameters(notebook):
     """The parameters a notebook declares, by name, as read by ``papermill.inspect_notebook``."""
-    return {name: Declared.from_source(name, spec["default"])
-            for name, spec in papermill.inspect_notebook(str(notebook)).items()}
+    return {
+        name: Declared.from_source(name, spec["default"])
+        for name, spec in papermill.inspect_notebook(str(notebook)).items()
+    }
 
 
 def _expected_type(default):
@@ -185,8 +188,10 @@ def check_value(stem, declared, value):
                 hint = " (YAML reads a number like 1e-3 as a string: write 1.0e-3)"
             except ValueError:
                 pass
-        raise ReportError(f"{stem}: parameter {declared.name} must be {description} like its default "
-                          f"{declared.source}; got {value!r} of type {type(value).__name__}{hint}")
+        raise ReportError(
+            f"{stem}: parameter {declared.name} must be {description} like its default "
+            f"{declared.source}; got {value!r} of type {type(value).__name__}{hint}"
+        )
     if isinstance(default, float) and isinstance(value, int):
         return float(value)
     return value
@@ -235,8 +240,10 @@ def resolve_parameters(notebooks, defaults=None, sections=None, source="the para
             continue
         declared_by_stem[notebook.stem] = declared
         if "output_dir" not in declared:
-            problems.append(f"{notebook.stem}: no cell tagged 'parameters' assigns output_dir, so the runner "
-                            "cannot direct the notebook's outputs to reports/<stem>/")
+            problems.append(
+                f"{notebook.stem}: no cell tagged 'parameters' assigns output_dir, so the runner "
+                "cannot direct the notebook's outputs to reports/<stem>/"
+            )
             continue
         values = {}
         for name, value in {**defaults, **sections.get(notebook.stem, {})}.items():
@@ -254,8 +261,10 @@ def resolve_parameters(notebooks, defaults=None, sections=None, source="the para
         if name not in all_declared:
             close = difflib.get_close_matches(name, all_declared, n=1)
             guess = f" (did you mean {close[0]}?)" if close else ""
-            problems.append(f"unknown parameter {name!r} in the defaults of {source}{guess}: declared by none of "
-                            f"the notebooks run ({', '.join(declared_by_stem)})")
+            problems.append(
+                f"unknown parameter {name!r} in the defaults of {source}{guess}: declared by none of "
+                f"the notebooks run ({', '.join(declared_by_stem)})"
+            )
     existing = {path.stem for notebook in notebooks for path in notebook.parent.glob("[0-9][0-9]_*.ipynb")}
     for stem in sections:
         if stem not in existing:
@@ -286,6 +295,7 @@ def git_state(folder):
     ``dirty`` is True when ``git status --porcelain`` lists anything: modified, staged or
     untracked (not ignored) files, so an uncommitted notebook counts.
     """
+
     def git(*args):
         return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=True).stdout
 
@@ -347,9 +357,10 @@ def _title(nb, stem):
 
 def render_html(nb, folder, stem):
     """Write ``stem.html`` (code and results) and ``stem_results.html`` (results only)."""
-    for name, options in ((f"{stem}.html", {}),
-                          (f"{stem}_results.html",
-                           {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True})):
+    for name, options in (
+        (f"{stem}.html", {}),
+        (f"{stem}_results.html", {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}),
+    ):
         body, _ = HTMLExporter(**options).from_notebook_node(nb, resources={"metadata": {"name": _title(nb, stem)}})
         (folder / name).write_text(body, encoding="utf-8")
 
@@ -403,8 +414,15 @@ def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
     }
     start = time.perf_counter()
     try:
-        papermill.execute_notebook(str(notebook), str(executed), parameters=injected, kernel_name=KERNEL_NAME,
-                                   cwd=str(notebook.parent), progress_bar=False, config=_kernel_config())
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=injected,
+            kernel_name=KERNEL_NAME,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            config=_kernel_config(),
+        )
         error = None
     except Exception as exc:  # any failure of this notebook is reported and the others still run
         error = _error_line(exc)
@@ -454,41 +472,66 @@ def _table(mapping, notes=None):
     rows = []
     for key, value in sorted(mapping.items()):
         note = "" if notes is None else f"<td>{html.escape(notes.get(key, ''))}</td>"
-        rows.append(f"<tr><th>{html.escape(str(key))}</th><td><code>{html.escape(json.dumps(_rounded(value)))}"
-                    f"</code></td>{note}</tr>")
+        rows.append(
+            f"<tr><th>{html.escape(str(key))}</th><td><code>{html.escape(json.dumps(_rounded(value)))}"
+            f"</code></td>{note}</tr>"
+        )
     return f"<table>{''.join(rows)}</table>"
 
 
 def _section(result):
     stem, folder = result.stem, result.folder
     status = "ok" if result.error is None else f"failed: {result.error}"
-    links = [_link(f"{stem}/{name}", label) for name, label in
-             ((f"{stem}.html", "notebook"), (f"{stem}_results.html", "results only"),
-              (f"{stem}.ipynb", "executed .ipynb"), ("summary.json", "summary.json"),
-              ("provenance.json", "provenance.json")) if (folder / name).exists()]
+    links = [
+        _link(f"{stem}/{name}", label)
+        for name, label in (
+            (f"{stem}.html", "notebook"),
+            (f"{stem}_results.html", "results only"),
+            (f"{stem}.ipynb", "executed .ipynb"),
+            ("summary.json", "summary.json"),
+            ("provenance.json", "provenance.json"),
+        )
+        if (folder / name).exists()
+    ]
     files = sorted(path.name for path in folder.iterdir() if path.is_file())
     images = [name for name in files if name.lower().endswith(IMAGE_SUFFIXES)]
     pdfs = [name for name in files if name.lower().endswith(".pdf")]
-    parts = [f'<section id="{html.escape(stem)}">',
-             f"<h2>{html.escape(stem)}: {html.escape(result.title)}</h2>",
-             f'<p class="{"ok" if result.error is None else "failed"}">{html.escape(status)}</p>',
-             f"<p>{' | '.join(links)}</p>"]
+    parts = [
+        f'<section id="{html.escape(stem)}">',
+        f"<h2>{html.escape(stem)}: {html.escape(result.title)}</h2>",
+        f'<p class="{"ok" if result.error is None else "failed"}">{html.escape(status)}</p>',
+        f"<p>{' | '.join(links)}</p>",
+    ]
     if images:
-        parts.append('<div class="figures">' + "".join(
-            f'<a href="{html.escape(f"{stem}/{name}")}"><img src="{html.escape(f"{stem}/{name}")}" '
-            f'alt="{html.escape(name)}" title="{html.escape(name)}"></a>' for name in images) + "</div>")
+        parts.append(
+            '<div class="figures">'
+            + "".join(
+                f'<a href="{html.escape(f"{stem}/{name}")}"><img src="{html.escape(f"{stem}/{name}")}" '
+                f'alt="{html.escape(name)}" title="{html.escape(name)}"></a>'
+                for name in images
+            )
+            + "</div>"
+        )
     if pdfs:
         parts.append("<p>PDF figures: " + ", ".join(_link(f"{stem}/{name}", name) for name in pdfs) + "</p>")
     if result.summary is not None:
         parts.append("<h3>Summary</h3>" + _table(result.summary))
     git = result.provenance["git"]
-    commit = "not in a git work tree" if git["commit"] is None else \
-        f"git {git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}"
-    given = {name: "set by the runner" if name == "output_dir" else "from the parameter file"
-             for name in result.provenance["injected"]}
+    commit = (
+        "not in a git work tree"
+        if git["commit"] is None
+        else f"git {git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}"
+    )
+    given = {
+        name: "set by the runner" if name == "output_dir" else "from the parameter file"
+        for name in result.provenance["injected"]
+    }
     parts.append(f"<h3>Parameters</h3><p>{html.escape(commit)}</p>" + _table(result.provenance["parameters"], given))
-    parts.append("<details><summary>provenance.json</summary><pre>"
-                 + html.escape(json.dumps(result.provenance, indent=2, sort_keys=True)) + "</pre></details>")
+    parts.append(
+        "<details><summary>provenance.json</summary><pre>"
+        + html.escape(json.dumps(result.provenance, indent=2, sort_keys=True))
+        + "</pre></details>"
+    )
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -502,15 +545,30 @@ th { text-align: left; font-weight: normal; background: #f4f4f4; } td code { whi
 
 def write_index(results, reports_dir):
     """Write ``reports_dir/index.html`` linking every notebook's pages, figures and summary."""
-    contents = "".join(f'<li><a href="#{html.escape(r.stem)}">{html.escape(r.stem)}</a>: {html.escape(r.title)}'
-                       f'{"" if r.error is None else " (failed)"}</li>' for r in results)
-    page = "\n".join([
-        "<!DOCTYPE html>", '<html lang="en">', '<head><meta charset="utf-8"><title>gmm-em reports</title>',
-        f"<style>{STYLE}</style></head>", "<body>", "<h1>gmm-em reports</h1>",
-        "<p>Every notebook executed with papermill, with its pages, saved figures, key numbers and the "
-        "parameters and versions it ran with; " + _link("summary.json", "summary.json")
-        + " combines the key numbers of all of them.</p>",
-        f"<ul>{contents}</ul>", *map(_section, results), "</body>", "</html>", ""])
+    contents = "".join(
+        f'<li><a href="#{html.escape(r.stem)}">{html.escape(r.stem)}</a>: {html.escape(r.title)}'
+        f"{'' if r.error is None else ' (failed)'}</li>"
+        for r in results
+    )
+    page = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            '<head><meta charset="utf-8"><title>gmm-em reports</title>',
+            f"<style>{STYLE}</style></head>",
+            "<body>",
+            "<h1>gmm-em reports</h1>",
+            "<p>Every notebook executed with papermill, with its pages, saved figures, key numbers and the "
+            "parameters and versions it ran with; "
+            + _link("summary.json", "summary.json")
+            + " combines the key numbers of all of them.</p>",
+            f"<ul>{contents}</ul>",
+            *map(_section, results),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
     (reports_dir / "index.html").write_text(page, encoding="utf-8")
 
 
@@ -540,8 +598,11 @@ def main(argv=None):
     """Run the report pipeline; return the exit status (0 ok, 1 a notebook failed, 2 bad input)."""
     parser = argparse.ArgumentParser(prog="python -m gmmlib.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="notebooks/NN_topic.ipynb files to run")
-    parser.add_argument("--params", metavar="FILE.yaml",
-                        help="parameters: top-level names for every notebook, NN_topic: sections for one")
+    parser.add_argument(
+        "--params",
+        metavar="FILE.yaml",
+        help="parameters: top-level names for every notebook, NN_topic: sections for one",
+    )
     parser.add_argument("--reports-dir", default="reports", help="where to write the reports (default: reports)")
     args = parser.parse_args(argv)
     try:
@@ -560,18 +621,25 @@ def main(argv=None):
         result = run_notebook(notebook, parameters[notebook.stem], reports_dir, args.params)
         results.append(result)
         if result.error is None:
-            print(f"{result.stem:<{width}}  ok      {result.seconds:6.1f} s  "
-                  f"{_display_path(result.folder / (result.stem + '.html'))}", flush=True)
+            print(
+                f"{result.stem:<{width}}  ok      {result.seconds:6.1f} s  "
+                f"{_display_path(result.folder / (result.stem + '.html'))}",
+                flush=True,
+            )
         else:
-            print(f"{result.stem:<{width}}  FAILED  {result.seconds:6.1f} s  {result.error}", file=sys.stderr,
-                  flush=True)
+            print(
+                f"{result.stem:<{width}}  FAILED  {result.seconds:6.1f} s  {result.error}", file=sys.stderr, flush=True
+            )
     _write_json(reports_dir / "summary.json", {r.stem: r.summary for r in results if r.error is None})
     write_index(results, reports_dir)
     print(f"index: {_display_path(reports_dir / 'index.html')}", flush=True)
     failed = [r.stem for r in results if r.error is not None]
     if failed:
-        print(f"error: {len(failed)} of {len(results)} notebooks failed: {', '.join(failed)} "
-              f"(see {_display_path(reports_dir)}/<stem>/<stem>.html)", file=sys.stderr)
+        print(
+            f"error: {len(failed)} of {len(results)} notebooks failed: {', '.join(failed)} "
+            f"(see {_display_path(reports_dir)}/<stem>/<stem>.html)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

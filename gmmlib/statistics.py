@@ -48,11 +48,11 @@ the result does not depend on the number of threads, bit for bit.
 The equations are derived in ``notebooks/02_em_derivation.ipynb``.
 """
 
+import dataclasses
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
@@ -69,7 +69,7 @@ FORMS = ("auto", "expanded", "centred")
 _THREADPOOL_CONTROLLER = None
 
 
-@dataclass
+@dataclasses.dataclass
 class SufficientStatistics:
     """Accumulated statistics of one E-step.
 
@@ -100,7 +100,7 @@ class SufficientStatistics:
     centres: np.ndarray
     log_likelihood: float
     total_weight: float
-    dtype: np.dtype = np.dtype(np.float64)
+    dtype: np.dtype = dataclasses.field(default_factory=lambda: np.dtype(np.float64))
 
 
 def chunk_rows(row_elements):
@@ -175,8 +175,7 @@ def _log_weights(weights):
 
 def _log_normalisers(weights, precisions_cholesky, covariance_type, n_components, n_features):
     """``log pi_k + log|P_k| - d/2 log(2 pi)``, computed once per iteration (float64)."""
-    log_det = log_det_precision_cholesky(np.asarray(precisions_cholesky, dtype=np.float64), covariance_type,
-                                         n_features)
+    log_det = log_det_precision_cholesky(np.asarray(precisions_cholesky, dtype=np.float64), covariance_type, n_features)
     return _log_weights(weights[:n_components]) + log_det - 0.5 * n_features * LOG_2PI
 
 
@@ -201,7 +200,7 @@ def products(shifted, full, out=None):
         return np.multiply(shifted, shifted, out=out)
     start = 0
     for j in range(d):
-        np.multiply(shifted[j], shifted[j:], out=out[start:start + d - j])
+        np.multiply(shifted[j], shifted[j:], out=out[start : start + d - j])
         start += d - j
     return out
 
@@ -293,14 +292,14 @@ class _ExpandedForm:
         return (features,)
 
     def log_joint(self, chunk, workspace, out):
-        features = workspace[0][:, :chunk.shape[0]]
+        features = workspace[0][:, : chunk.shape[0]]
         q, d = self.n_quadratic, self.n_features
-        shifted = np.subtract(chunk.T, self.reference, out=features[q:q + d])
+        shifted = np.subtract(chunk.T, self.reference, out=features[q : q + d])
         products(shifted, self.full, out=features[:q])
         np.matmul(self.coefficients, features, out=out)
 
     def partial_statistics(self, resp, workspace):
-        return (resp @ workspace[0][:-1, :resp.shape[1]].T,)
+        return (resp @ workspace[0][:-1, : resp.shape[1]].T,)
 
     def statistics(self, totals):
         """First moments and scatter about the reference point."""
@@ -383,8 +382,17 @@ def single_threaded_blas():
         yield
 
 
-def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky, covariance_type,
-                          background_log_density=None, form="auto", n_threads=None):
+def accumulate_statistics(
+    X,
+    sample_weight,
+    weights,
+    means,
+    precisions_cholesky,
+    covariance_type,
+    background_log_density=None,
+    form="auto",
+    n_threads=None,
+):
     """E-step and sufficient statistics, accumulated chunk by chunk.
 
     Parameters
@@ -429,13 +437,14 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
     # Expanded components first, then centred ones, then the background: rows of the log-joint.
     order = np.concatenate([np.flatnonzero(expanded), np.flatnonzero(~expanded)])
     factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)[order]
-    log_normalisers = _log_normalisers(weights, precisions_cholesky, covariance_type, n_components,
-                                       n_features)[order]
+    log_normalisers = _log_normalisers(weights, precisions_cholesky, covariance_type, n_components, n_features)[order]
     n_expanded = int(expanded.sum())
     diagonal = covariance_type in ("diag", "spherical")
-    parts = [(part, method(log_normalisers[part], means[order][part], factors[part], diagonal, reference, X.dtype))
-             for part, method in ((slice(0, n_expanded), _ExpandedForm),
-                                  (slice(n_expanded, n_components), _CentredForm)) if part.stop > part.start]
+    parts = [
+        (part, method(log_normalisers[part], means[order][part], factors[part], diagonal, reference, X.dtype))
+        for part, method in ((slice(0, n_expanded), _ExpandedForm), (slice(n_expanded, n_components), _CentredForm))
+        if part.stop > part.start
+    ]
     background = None if background_log_density is None else _log_weights(weights[-1]) + background_log_density
     step = chunk_rows(max([method.row_elements for _, method in parts] + [len(weights)]))
     starts = range(0, n_samples, step)
@@ -445,16 +454,18 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
         if not hasattr(local, "workspaces"):
             local.workspaces = [method.workspace(min(step, n_samples)) for _, method in parts]
             local.log_joint = np.empty((len(weights), min(step, n_samples)), dtype=X.dtype)
-        chunk, chunk_weight = X[start:start + step], sample_weight[start:start + step]
-        log_joint = local.log_joint[:, :chunk.shape[0]]
+        chunk, chunk_weight = X[start : start + step], sample_weight[start : start + step]
+        log_joint = local.log_joint[:, : chunk.shape[0]]
         for (part, method), workspace in zip(parts, local.workspaces):
             method.log_joint(chunk, workspace, out=log_joint[part])
         if background is not None:
             log_joint[-1] = background
         log_likelihood = float(chunk_weight @ responsibilities_in_place(log_joint, chunk_weight))
         return log_likelihood, [log_joint.sum(axis=1)] + [
-            total for (part, method), workspace in zip(parts, local.workspaces)
-            for total in method.partial_statistics(log_joint[part], workspace)]
+            total
+            for (part, method), workspace in zip(parts, local.workspaces)
+            for total in method.partial_statistics(log_joint[part], workspace)
+        ]
 
     n_threads = min(available_threads() if n_threads is None else n_threads, len(starts))
     log_likelihood, totals = 0.0, None
@@ -462,8 +473,11 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
         # map yields in chunk order, so the sums do not depend on the threads' timing.
         for chunk_log_likelihood, partial in (pool.map if n_threads > 1 else map)(chunk_statistics, starts):
             log_likelihood += chunk_log_likelihood
-            totals = ([p.astype(np.float64) for p in partial] if totals is None
-                      else [total + p for total, p in zip(totals, partial)])
+            totals = (
+                [p.astype(np.float64) for p in partial]
+                if totals is None
+                else [total + p for total, p in zip(totals, partial)]
+            )
     counts = np.empty(len(weights))
     counts[order] = totals[0][:n_components]
     counts[n_components:] = totals[0][n_components:]
@@ -472,10 +486,12 @@ def accumulate_statistics(X, sample_weight, weights, means, precisions_cholesky,
     position = 1
     for part, method in parts:
         sums[order[part]], scatter[order[part]], centres[order[part]] = method.statistics(
-            totals[position:position + method.n_totals])
+            totals[position : position + method.n_totals]
+        )
         position += method.n_totals
-    return SufficientStatistics(counts, sums, scatter, centres, log_likelihood,
-                                float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
+    return SufficientStatistics(
+        counts, sums, scatter, centres, log_likelihood, float(np.sum(sample_weight, dtype=np.float64)), X.dtype
+    )
 
 
 def parameters_from_statistics(stats, covariance_type, reg_covar, has_background=False):
@@ -540,15 +556,16 @@ def parameters_from_labels(X, labels, n_components, covariance_type="full", reg_
     covariances : ndarray, scikit-learn's shape for ``covariance_type``
     """
     n_samples, n_features = X.shape
-    sample_weight = (np.ones(n_samples, dtype=X.dtype) if sample_weight is None
-                     else np.asarray(sample_weight, dtype=X.dtype))
+    sample_weight = (
+        np.ones(n_samples, dtype=X.dtype) if sample_weight is None else np.asarray(sample_weight, dtype=X.dtype)
+    )
     full = covariance_type in ("full", "tied")
     step = chunk_rows(max(n_features * (n_features + 1) // 2, n_components))
 
     def weighted_one_hot(start):
-        chunk_labels = labels[start:start + step]
+        chunk_labels = labels[start : start + step]
         resp = np.zeros((n_components, len(chunk_labels)), dtype=X.dtype)
-        resp[chunk_labels, np.arange(len(chunk_labels))] = sample_weight[start:start + step]
+        resp[chunk_labels, np.arange(len(chunk_labels))] = sample_weight[start : start + step]
         return resp
 
     counts, sums, scatter = np.zeros(n_components), np.zeros((n_components, n_features)), 0.0
@@ -556,12 +573,19 @@ def parameters_from_labels(X, labels, n_components, covariance_type="full", reg_
         for start in range(0, n_samples, step):
             resp = weighted_one_hot(start)
             counts += resp.sum(axis=1)
-            sums += resp @ X[start:start + step]
+            sums += resp @ X[start : start + step]
         means = (sums / (counts + 10 * np.finfo(X.dtype).eps)[:, None]).astype(X.dtype)
         for start in range(0, n_samples, step):
-            centred = (X[start:start + step] - means[labels[start:start + step]]).T
+            centred = (X[start : start + step] - means[labels[start : start + step]]).T
             scatter = scatter + weighted_one_hot(start) @ products(centred, full).T
     scatter = symmetric_from_products(scatter, n_features) if full else scatter
-    stats = SufficientStatistics(counts, np.zeros((n_components, n_features)), scatter, means.astype(np.float64),
-                                 0.0, float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
+    stats = SufficientStatistics(
+        counts,
+        np.zeros((n_components, n_features)),
+        scatter,
+        means.astype(np.float64),
+        0.0,
+        float(np.sum(sample_weight, dtype=np.float64)),
+        X.dtype,
+    )
     return parameters_from_statistics(stats, covariance_type, reg_covar)

@@ -2,16 +2,15 @@
 
 import numpy as np
 import pytest
+from conftest import COVARIANCE_TYPES, well_separated_blobs
 
 from gmmlib import GaussianMixture, NotFittedError, e_step
 from gmmlib.adaptation import map_adapt
 
-from conftest import COVARIANCE_TYPES, well_separated_blobs
-
 
 @pytest.fixture(scope="module")
 def speaker_data():
-    return np.random.default_rng(1).normal(size=(60, 3)) + [1.0, 0.5, -0.5]
+    return [*np.random.default_rng(1).normal(size=(60, 3)), 1.0, 0.5, -0.5]
 
 
 def fitted_ubm(covariance_type, **params):
@@ -22,9 +21,10 @@ def fitted_ubm(covariance_type, **params):
 def adapted_means_by_hand(ubm, X, relevance_factor, means=None):
     """alpha_k E_k + (1 - alpha_k) mu_k^UBM, responsibilities under ``means`` (the UBM's by default)."""
     weights = ubm.weights_ if ubm.background_volume is None else np.append(ubm.weights_, ubm.background_weight_)
-    resp, _ = e_step(X, weights, ubm.means_ if means is None else means, ubm.covariances_, ubm.covariance_type,
-                     ubm.background_volume)
-    resp = resp[:, :ubm.n_components]
+    resp, _ = e_step(
+        X, weights, ubm.means_ if means is None else means, ubm.covariances_, ubm.covariance_type, ubm.background_volume
+    )
+    resp = resp[:, : ubm.n_components]
     counts = resp.sum(axis=0)
     alpha = (counts / (counts + relevance_factor))[:, None]
     return alpha * (resp.T @ X / counts[:, None]) + (1 - alpha) * ubm.means_
@@ -60,8 +60,9 @@ def test_relevance_factor_limits(speaker_data):
     resp, _ = e_step(speaker_data, ubm.weights_, ubm.means_, ubm.covariances_, "full")
     visited = resp.sum(axis=0) > 1
     ml_means = resp.T @ speaker_data / resp.sum(axis=0)[:, None]
-    np.testing.assert_allclose(map_adapt(ubm, speaker_data, relevance_factor=1e-9).means_[visited],
-                               ml_means[visited], rtol=1e-6)
+    np.testing.assert_allclose(
+        map_adapt(ubm, speaker_data, relevance_factor=1e-9).means_[visited], ml_means[visited], rtol=1e-6
+    )
 
 
 def test_more_iterations_recompute_responsibilities_but_keep_the_ubm_prior(speaker_data):
@@ -97,7 +98,7 @@ def test_float32_frames_keep_the_ubm_dtype(speaker_data):
 
 def test_map_adapt_errors(speaker_data):
     ubm = fitted_ubm("diag")
-    with pytest.raises(TypeError, match="ubm must be a fitted gmmlib.GaussianMixture"):
+    with pytest.raises(TypeError, match=r"ubm must be a fitted gmmlib\.GaussianMixture"):
         map_adapt("ubm", speaker_data)
     with pytest.raises(NotFittedError, match="ubm is not fitted"):
         map_adapt(GaussianMixture(2), speaker_data)

@@ -8,15 +8,18 @@ from gmmlib import GaussianMixture, NotFittedError, e_step, m_step
 X_GOOD = np.random.default_rng(0).normal(size=(20, 2))
 
 
-@pytest.mark.parametrize("X, error, match", [
-    (np.array([[0.0, np.nan]] * 5), ValueError, r"X must contain only finite values; found nan at row 0, column 1"),
-    (np.array([[0.0, np.inf]] * 5), ValueError, r"X must contain only finite values; found inf"),
-    (np.zeros(5), ValueError, r"X must be 2-D .* got 1-D"),
-    (np.zeros((2, 2, 2)), ValueError, r"X must be 2-D .* got 3-D"),
-    (np.zeros((0, 2)), ValueError, r"X must have at least 1 sample"),
-    (np.array([["a", "b"]] * 3), TypeError, r"X must be numeric"),
-    ([[1.0, 2.0], [3.0]], TypeError, r"X must be a numeric 2-D array"),
-])
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.array([[0.0, np.nan]] * 5), ValueError, r"X must contain only finite values; found nan at row 0, column 1"),
+        (np.array([[0.0, np.inf]] * 5), ValueError, r"X must contain only finite values; found inf"),
+        (np.zeros(5), ValueError, r"X must be 2-D .* got 1-D"),
+        (np.zeros((2, 2, 2)), ValueError, r"X must be 2-D .* got 3-D"),
+        (np.zeros((0, 2)), ValueError, r"X must have at least 1 sample"),
+        (np.array([["a", "b"]] * 3), TypeError, r"X must be numeric"),
+        ([[1.0, 2.0], [3.0]], TypeError, r"X must be a numeric 2-D array"),
+    ],
+)
 def test_bad_data(X, error, match):
     model = GaussianMixture(1)
     with pytest.raises(error, match=match):
@@ -24,29 +27,53 @@ def test_bad_data(X, error, match):
     assert not hasattr(model, "means_")
 
 
-@pytest.mark.parametrize("params, error, match", [
-    (dict(n_components=0), ValueError, r"n_components must be >= 1, got 0"),
-    (dict(n_components=21), ValueError, r"n_components=21 must be <= n_samples=20"),
-    (dict(n_components=2.5), TypeError, r"n_components must be an integer, got 2.5"),
-    (dict(covariance_type="diagonal"), ValueError, r"covariance_type must be one of 'full', 'diag', 'spherical', 'tied'; got 'diagonal'"),
-    (dict(init_params="k-means"), ValueError, r"init_params must be one of .*; got 'k-means'"),
-    (dict(tol=-1e-3), ValueError, r"tol must be >= 0, got -0.001"),
-    (dict(reg_covar=-1.0), ValueError, r"reg_covar must be >= 0, got -1.0"),
-    (dict(n_init=0), ValueError, r"n_init must be >= 1, got 0"),
-    (dict(max_iter=-1), ValueError, r"max_iter must be >= 0, got -1"),
-    (dict(random_state="seed"), TypeError, r"random_state must be None, an int or a numpy.random.Generator"),
-    (dict(background_volume=0.0), ValueError, r"background_volume must be > 0"),
-    (dict(n_components=2, weights_init=[0.5, 0.6]), ValueError, r"weights_init must sum to 1, got sum 1.1"),
-    (dict(n_components=2, weights_init=[1.5, -0.5]), ValueError, r"weights_init must be finite and non-negative"),
-    (dict(n_components=2, weights_init=[1.0]), ValueError, r"weights_init must have shape \(2,\), got shape \(1,\)"),
-    (dict(n_components=2, means_init=np.zeros((2, 3))), ValueError, r"means_init must have shape \(2, 2\), got shape \(2, 3\)"),
-    (dict(n_components=2, precisions_init=np.ones((2, 2))), ValueError,
-     r"precisions_init must have shape \(2, 2, 2\) for covariance_type='full', got shape \(2, 2\)"),
-    (dict(n_components=1, precisions_init=[[[1.0, 2.0], [2.0, 1.0]]]), ValueError,
-     r"precisions_init \(component 0\) must be positive definite"),
-    (dict(n_components=1, covariance_type="diag", precisions_init=[[1.0, 0.0]]), ValueError,
-     r"precisions_init must be positive for covariance_type='diag'"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(n_components=0), ValueError, r"n_components must be >= 1, got 0"),
+        (dict(n_components=21), ValueError, r"n_components=21 must be <= n_samples=20"),
+        (dict(n_components=2.5), TypeError, r"n_components must be an integer, got 2.5"),
+        (
+            dict(covariance_type="diagonal"),
+            ValueError,
+            r"covariance_type must be one of 'full', 'diag', 'spherical', 'tied'; got 'diagonal'",
+        ),
+        (dict(init_params="k-means"), ValueError, r"init_params must be one of .*; got 'k-means'"),
+        (dict(tol=-1e-3), ValueError, r"tol must be >= 0, got -0.001"),
+        (dict(reg_covar=-1.0), ValueError, r"reg_covar must be >= 0, got -1.0"),
+        (dict(n_init=0), ValueError, r"n_init must be >= 1, got 0"),
+        (dict(max_iter=-1), ValueError, r"max_iter must be >= 0, got -1"),
+        (dict(random_state="seed"), TypeError, r"random_state must be None, an int or a numpy.random.Generator"),
+        (dict(background_volume=0.0), ValueError, r"background_volume must be > 0"),
+        (dict(n_components=2, weights_init=[0.5, 0.6]), ValueError, r"weights_init must sum to 1, got sum 1.1"),
+        (dict(n_components=2, weights_init=[1.5, -0.5]), ValueError, r"weights_init must be finite and non-negative"),
+        (
+            dict(n_components=2, weights_init=[1.0]),
+            ValueError,
+            r"weights_init must have shape \(2,\), got shape \(1,\)",
+        ),
+        (
+            dict(n_components=2, means_init=np.zeros((2, 3))),
+            ValueError,
+            r"means_init must have shape \(2, 2\), got shape \(2, 3\)",
+        ),
+        (
+            dict(n_components=2, precisions_init=np.ones((2, 2))),
+            ValueError,
+            r"precisions_init must have shape \(2, 2, 2\) for covariance_type='full', got shape \(2, 2\)",
+        ),
+        (
+            dict(n_components=1, precisions_init=[[[1.0, 2.0], [2.0, 1.0]]]),
+            ValueError,
+            r"precisions_init \(component 0\) must be positive definite",
+        ),
+        (
+            dict(n_components=1, covariance_type="diag", precisions_init=[[1.0, 0.0]]),
+            ValueError,
+            r"precisions_init must be positive for covariance_type='diag'",
+        ),
+    ],
+)
 def test_bad_parameters(params, error, match):
     model = GaussianMixture(**params)
     with pytest.raises(error, match=match):
@@ -54,13 +81,16 @@ def test_bad_parameters(params, error, match):
     assert not hasattr(model, "means_")
 
 
-@pytest.mark.parametrize("sample_weight, error, match", [
-    (-np.ones(20), ValueError, r"sample_weight must be non-negative, found minimum -1.0"),
-    (np.full(20, np.nan), ValueError, r"sample_weight must contain only finite values"),
-    (np.zeros(20), ValueError, r"sample_weight must have at least one positive entry, got all zeros"),
-    (np.ones(19), ValueError, r"sample_weight must have shape \(20,\) to match X, got shape \(19,\)"),
-    (np.array(["a"] * 20), TypeError, r"sample_weight must be numeric"),
-])
+@pytest.mark.parametrize(
+    "sample_weight, error, match",
+    [
+        (-np.ones(20), ValueError, r"sample_weight must be non-negative, found minimum -1.0"),
+        (np.full(20, np.nan), ValueError, r"sample_weight must contain only finite values"),
+        (np.zeros(20), ValueError, r"sample_weight must have at least one positive entry, got all zeros"),
+        (np.ones(19), ValueError, r"sample_weight must have shape \(20,\) to match X, got shape \(19,\)"),
+        (np.array(["a"] * 20), TypeError, r"sample_weight must be numeric"),
+    ],
+)
 def test_bad_sample_weight(sample_weight, error, match):
     model = GaussianMixture(2)
     with pytest.raises(error, match=match):
@@ -114,11 +144,14 @@ def test_fewer_positive_weights_than_components():
         GaussianMixture(3, init_params="random_from_data").fit(X_GOOD, sample_weight=weight)
 
 
-@pytest.mark.parametrize("params, match", [
-    (dict(means_init=[[1.0, 1.0], [1.0]]), "means_init must be numeric"),
-    (dict(weights_init="ab"), "weights_init must be numeric"),
-    (dict(precisions_init=[["a", "b"], ["c", "d"]], covariance_type="tied"), "precisions_init must be numeric"),
-])
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(means_init=[[1.0, 1.0], [1.0]]), "means_init must be numeric"),
+        (dict(weights_init="ab"), "weights_init must be numeric"),
+        (dict(precisions_init=[["a", "b"], ["c", "d"]], covariance_type="tied"), "precisions_init must be numeric"),
+    ],
+)
 def test_non_numeric_inits_name_the_parameter(params, match):
     with pytest.raises(TypeError, match=match):
         GaussianMixture(2, **params).fit(X_GOOD)

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import COVARIANCE_TYPES, random_parameters
 from scipy import stats
 
 from gmmlib import log_gaussian_density, precision_cholesky
 from gmmlib.gaussian import covariances_from_precisions, full_covariance, precisions_from_cholesky
-
-from conftest import COVARIANCE_TYPES, random_parameters
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -19,8 +18,9 @@ def test_log_density_matches_scipy(covariance_type):
     ours = log_gaussian_density(X, means, covariances, covariance_type)
     assert ours.shape == (50, n_components)
     for k in range(n_components):
-        expected = stats.multivariate_normal(means[k], full_covariance(covariances, covariance_type, k,
-                                                                       n_features)).logpdf(X)
+        expected = stats.multivariate_normal(
+            means[k], full_covariance(covariances, covariance_type, k, n_features)
+        ).logpdf(X)
         np.testing.assert_allclose(ours[:, k], expected, rtol=1e-12, atol=1e-12)
 
 

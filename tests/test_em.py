@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import COVARIANCE_TYPES, random_parameters
 from scipy import stats
 
 from gmmlib import e_step, m_step
 from gmmlib.gaussian import full_covariance
-
-from conftest import COVARIANCE_TYPES, random_parameters
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -16,8 +15,12 @@ def test_e_step_is_bayes_rule(covariance_type):
     weights, means, covariances = random_parameters(rng, covariance_type, 3, 2)
     X = rng.normal(scale=3, size=(40, 2))
     resp, log_likelihood = e_step(X, weights, means, covariances, covariance_type)
-    joint = np.column_stack([weights[k] * stats.multivariate_normal(
-        means[k], full_covariance(covariances, covariance_type, k, 2)).pdf(X) for k in range(3)])
+    joint = np.column_stack(
+        [
+            weights[k] * stats.multivariate_normal(means[k], full_covariance(covariances, covariance_type, k, 2)).pdf(X)
+            for k in range(3)
+        ]
+    )
     np.testing.assert_allclose(resp, joint / joint.sum(axis=1, keepdims=True), rtol=1e-10, atol=1e-300)
     np.testing.assert_allclose(log_likelihood, np.log(joint.sum(axis=1)).sum(), rtol=1e-12)
 
@@ -44,7 +47,7 @@ def test_m_step_types_agree_with_full(covariance_type):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 3))
     resp = rng.dirichlet(np.ones(2), size=60)
-    _, means, full = m_step(X, resp, "full", reg_covar=0.0)
+    _, _means, full = m_step(X, resp, "full", reg_covar=0.0)
     _, _, covariances = m_step(X, resp, covariance_type, reg_covar=0.0)
     expected = {
         "full": full,

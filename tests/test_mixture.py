@@ -4,13 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import COVARIANCE_TYPES, well_separated_blobs
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 from sklearn.model_selection import GridSearchCV, KFold
 
 from gmmlib import ConvergenceWarning, GaussianMixture
-
-from conftest import COVARIANCE_TYPES, well_separated_blobs
 
 # Many tests run a fixed number of iterations with tol=0 on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::gmmlib.ConvergenceWarning")
@@ -18,11 +17,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::gmmlib.ConvergenceWarning")
 
 def identical_start(X, covariance_type, n_components=3, seed=0):
     """A start both libraries accept: perturbed parameters from a short scikit-learn fit."""
-    reference = SklearnGaussianMixture(n_components, covariance_type=covariance_type, max_iter=2,
-                                       random_state=seed).fit(X)
+    reference = SklearnGaussianMixture(
+        n_components, covariance_type=covariance_type, max_iter=2, random_state=seed
+    ).fit(X)
     rng = np.random.default_rng(seed)
-    return dict(weights_init=reference.weights_, means_init=reference.means_ + rng.normal(scale=0.5, size=reference.means_.shape),
-                precisions_init=reference.precisions_)
+    return dict(
+        weights_init=reference.weights_,
+        means_init=reference.means_ + rng.normal(scale=0.5, size=reference.means_.shape),
+        precisions_init=reference.precisions_,
+    )
 
 
 def relative_error(ours, theirs):
@@ -86,8 +89,9 @@ def test_weighted_kmeans_plus_plus_never_seeds_on_zero_weight_rows():
 def test_log_likelihood_never_decreases_without_regularisation(covariance_type):
     rng = np.random.default_rng(7)
     X = np.vstack([rng.normal(size=(150, 2)), rng.normal([2.0, 1.0], 0.7, size=(150, 2))])
-    model = GaussianMixture(4, covariance_type=covariance_type, reg_covar=0.0, tol=0, max_iter=300,
-                            init_params="random", random_state=1).fit(X)
+    model = GaussianMixture(
+        4, covariance_type=covariance_type, reg_covar=0.0, tol=0, max_iter=300, init_params="random", random_state=1
+    ).fit(X)
     bounds = np.asarray(model.lower_bounds_)
     assert len(bounds) == 300
     assert np.all(np.diff(bounds) >= -1e-12 * np.abs(bounds[1:])), np.diff(bounds).min()
@@ -105,7 +109,9 @@ def test_recovers_known_parameters(covariance_type):
     np.testing.assert_allclose(model.means_[order], means, atol=0.1)
     np.testing.assert_allclose(model.weights_[order], weights, atol=0.02)
     if covariance_type in ("full", "diag"):
-        variances = model.covariances_ if covariance_type == "diag" else np.diagonal(model.covariances_, axis1=1, axis2=2)
+        variances = (
+            model.covariances_ if covariance_type == "diag" else np.diagonal(model.covariances_, axis1=1, axis2=2)
+        )
         np.testing.assert_allclose(variances, np.tile([1.0, 0.25], (3, 1)), rtol=0.15)
     assert model.converged_
 
@@ -219,8 +225,9 @@ def test_works_with_scikit_learn_model_selection(blobs):
     model = GaussianMixture(1, random_state=0)
     copy = clone(model.set_params(n_components=2))
     assert copy.get_params()["n_components"] == 2 and copy is not model
-    search = GridSearchCV(GaussianMixture(random_state=0), {"n_components": [1, 3, 6]},
-                          cv=KFold(3, shuffle=True, random_state=0)).fit(blobs)
+    search = GridSearchCV(
+        GaussianMixture(random_state=0), {"n_components": [1, 3, 6]}, cv=KFold(3, shuffle=True, random_state=0)
+    ).fit(blobs)
     assert search.best_params_["n_components"] == 3
     assert repr(model) == "GaussianMixture(n_components=2, random_state=0)"
 
@@ -247,8 +254,7 @@ def test_warm_start_converges_like_scikit_learn(blobs):
     assert any(converged) and converged.index(True) <= their_converged.index(True) + 1
 
 
-@pytest.mark.parametrize("change", [dict(n_components=4), dict(covariance_type="diag"),
-                                    dict(background_volume=1e4)])
+@pytest.mark.parametrize("change", [dict(n_components=4), dict(covariance_type="diag"), dict(background_volume=1e4)])
 def test_warm_start_refuses_a_changed_structure(blobs, change):
     model = GaussianMixture(3, warm_start=True, random_state=0).fit(blobs)
     name = next(iter(change))

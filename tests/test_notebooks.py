@@ -37,9 +37,12 @@ def test_notebook_runs_with_small_parameters(notebook, tmp_path):
     spec = small_parameters(notebook)
     output_dir = tmp_path / "output"
     papermill.execute_notebook(
-        str(notebook), str(tmp_path / notebook.name),
+        str(notebook),
+        str(tmp_path / notebook.name),
         parameters={**spec["parameters"], "output_dir": str(output_dir)},
-        kernel_name="python3", cwd=str(notebook.parent), progress_bar=False,
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        progress_bar=False,
     )
     summary = json.loads((output_dir / "summary.json").read_text())
     missing = set(spec["summary_keys"]) - set(summary)

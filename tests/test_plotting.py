@@ -10,23 +10,34 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.animation import AbstractMovieWriter, FuncAnimation  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.contour import QuadContourSet  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Ellipse  # noqa: E402
-from PIL import Image  # noqa: E402
-from scipy.special import logsumexp  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.animation import AbstractMovieWriter, FuncAnimation
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
+from matplotlib.contour import QuadContourSet
+from matplotlib.lines import Line2D
+from matplotlib.patches import Ellipse
+from PIL import Image
+from scipy.special import logsumexp
 
-from gmmlib import GaussianMixture, e_step, log_weighted_densities  # noqa: E402
-from gmmlib.gaussian import full_covariance  # noqa: E402
-from gmmlib.plotting import (GifImage, animate_em, animate_em_3d, component_colors, covariance_ellipsoid,  # noqa: E402
-                             plot_covariance_ellipses, plot_covariance_ellipsoids, plot_density_contours,
-                             plot_log_likelihood, plot_responsibilities, responsibility_colors, save_animation)
+from gmmlib import GaussianMixture, e_step, log_weighted_densities
+from gmmlib.gaussian import full_covariance
+from gmmlib.plotting import (
+    GifImage,
+    animate_em,
+    animate_em_3d,
+    component_colors,
+    covariance_ellipsoid,
+    plot_covariance_ellipses,
+    plot_covariance_ellipsoids,
+    plot_density_contours,
+    plot_log_likelihood,
+    plot_responsibilities,
+    responsibility_colors,
+    save_animation,
+)
 
 COVARIANCES_2D = {
     "full": np.array([[[2.0, 0.8], [0.8, 0.5]], [[0.3, -0.2], [-0.2, 1.5]]]),
@@ -47,6 +58,7 @@ def close_figures():
 def no_show(monkeypatch):
     def fail():
         raise AssertionError("a plotting helper called plt.show()")
+
     monkeypatch.setattr(plt, "show", fail)
 
 
@@ -57,8 +69,9 @@ def blobs(n_features, n_per_component=30, seed=0):
 
 
 def fitted_history(X, max_iter=4, **kwargs):
-    model = GaussianMixture(3, init_params="random", random_state=0, max_iter=max_iter, tol=0.0,
-                            record_history=True, **kwargs)
+    model = GaussianMixture(
+        3, init_params="random", random_state=0, max_iter=max_iter, tol=0.0, record_history=True, **kwargs
+    )
     with pytest.warns(UserWarning, match="did not converge"):
         model.fit(X)
     return model.history_
@@ -86,23 +99,24 @@ def test_component_colors_follow_the_property_cycle_and_repeat():
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     colors = component_colors(len(cycle) + 2)
     assert colors[: len(cycle)] == cycle
-    assert colors[len(cycle):] == cycle[:2]
+    assert colors[len(cycle) :] == cycle[:2]
 
 
 @pytest.mark.parametrize("covariance_type", list(COVARIANCES_2D))
 def test_ellipse_axes_are_the_covariance_eigenvalues_and_eigenvectors(covariance_type):
     covariances = COVARIANCES_2D[covariance_type]
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     n_std = (1, 2.5)
     ellipses = plot_covariance_ellipses(MEANS_2D, covariances, covariance_type, ax=ax, n_std=n_std)
     assert len(ellipses) == len(MEANS_2D) * len(n_std)
     assert all(isinstance(e, Ellipse) and e in ax.patches for e in ellipses)
     for k, mean in enumerate(MEANS_2D):
         eigenvalues, eigenvectors = np.linalg.eigh(full_covariance(covariances, covariance_type, k, 2))
-        for radius, ellipse in zip(n_std, ellipses[k * len(n_std):(k + 1) * len(n_std)]):
+        for radius, ellipse in zip(n_std, ellipses[k * len(n_std) : (k + 1) * len(n_std)]):
             np.testing.assert_allclose(ellipse.center, mean)
-            np.testing.assert_allclose([ellipse.width, ellipse.height],
-                                       2 * radius * np.sqrt(eigenvalues[::-1]), rtol=1e-12)
+            np.testing.assert_allclose(
+                [ellipse.width, ellipse.height], 2 * radius * np.sqrt(eigenvalues[::-1]), rtol=1e-12
+            )
             # The width runs along the eigenvector of the largest eigenvalue (up to its sign).
             direction = np.array([np.cos(np.radians(ellipse.angle)), np.sin(np.radians(ellipse.angle))])
             assert abs(direction @ eigenvectors[:, 1]) == pytest.approx(1.0, abs=1e-12)
@@ -110,7 +124,7 @@ def test_ellipse_axes_are_the_covariance_eigenvalues_and_eigenvectors(covariance
 
 def test_ellipses_project_the_covariance_onto_the_chosen_features():
     covariance = np.array([[[4.0, 0.5, 1.0], [0.5, 1.0, 0.2], [1.0, 0.2, 0.25]]])
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     (ellipse,) = plot_covariance_ellipses(np.array([[1.0, 2.0, 3.0]]), covariance, ax=ax, n_std=(1,), dims=(0, 2))
     eigenvalues = np.linalg.eigvalsh(covariance[0][np.ix_([0, 2], [0, 2])])
     np.testing.assert_allclose(ellipse.center, [1.0, 3.0])
@@ -135,24 +149,26 @@ def test_ellipsoids_draw_one_wireframe_per_component_in_its_colour():
     fig = plt.figure()
     ax = fig.add_subplot(projection="3d")
     means = np.array([[0.0, 0.0, 0.0, 9.0], [3.0, 1.0, 2.0, 9.0]])
-    wireframes = plot_covariance_ellipsoids(means, np.array([1.0, 2.0]), "spherical", ax=ax, dims=(0, 1, 2),
-                                            colors=["red", "blue"])
+    wireframes = plot_covariance_ellipsoids(
+        means, np.array([1.0, 2.0]), "spherical", ax=ax, dims=(0, 1, 2), colors=["red", "blue"]
+    )
     assert len(wireframes) == 2 and all(w in ax.collections for w in wireframes)
     np.testing.assert_allclose(wireframes[1].get_color()[0], to_rgba("blue", 0.9))
 
 
 def test_ellipsoids_need_3d_axes():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="3-D Axes"):
         plot_covariance_ellipsoids(np.zeros((1, 3)), np.ones(1), "spherical", ax=ax)
 
 
 def test_density_contours_follow_the_mixture_log_density():
     weights = np.array([0.3, 0.7])
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     levels = [-6.0, -4.0, -3.0]
-    contours = plot_density_contours(weights, MEANS_2D, COVARIANCES_2D["full"], ax=ax, xlim=(-5, 7), ylim=(-6, 5),
-                                     resolution=300, levels=levels)
+    contours = plot_density_contours(
+        weights, MEANS_2D, COVARIANCES_2D["full"], ax=ax, xlim=(-5, 7), ylim=(-6, 5), resolution=300, levels=levels
+    )
     assert isinstance(contours, QuadContourSet) and not contours.filled and contours in ax.collections
     np.testing.assert_array_equal(contours.levels, levels)
     for level, path in zip(levels, contours.get_paths()):
@@ -163,9 +179,18 @@ def test_density_contours_follow_the_mixture_log_density():
 
 
 def test_filled_density_contours():
-    fig, ax = plt.subplots()
-    contours = plot_density_contours(np.array([0.3, 0.7]), MEANS_2D, COVARIANCES_2D["full"], ax=ax, xlim=(-5, 7),
-                                     ylim=(-6, 5), resolution=50, levels=5, filled=True)
+    _fig, ax = plt.subplots()
+    contours = plot_density_contours(
+        np.array([0.3, 0.7]),
+        MEANS_2D,
+        COVARIANCES_2D["full"],
+        ax=ax,
+        xlim=(-5, 7),
+        ylim=(-6, 5),
+        resolution=50,
+        levels=5,
+        filled=True,
+    )
     assert isinstance(contours, QuadContourSet) and contours.filled
 
 
@@ -178,8 +203,7 @@ def test_responsibility_colors_mix_the_component_colours():
 
 
 def test_responsibility_colors_paint_the_background_column_grey():
-    rgba = responsibility_colors(np.array([[0.0, 0.0, 1.0], [0.5, 0.0, 0.5]]), ["red", "blue"],
-                                 background_color="0.5")
+    rgba = responsibility_colors(np.array([[0.0, 0.0, 1.0], [0.5, 0.0, 0.5]]), ["red", "blue"], background_color="0.5")
     np.testing.assert_allclose(rgba[0], to_rgba("0.5"))
     np.testing.assert_allclose(rgba[1], (np.array(to_rgba("red")) + to_rgba("0.5")) / 2)
 
@@ -187,7 +211,7 @@ def test_responsibility_colors_paint_the_background_column_grey():
 def test_plot_responsibilities_colours_each_point_by_its_responsibilities():
     X = np.array([[0.0, 0.0, 5.0], [1.0, 2.0, 5.0], [3.0, -1.0, 5.0]])
     resp = np.array([[1.0, 0.0], [0.4, 0.6], [0.0, 1.0]])
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     points = plot_responsibilities(X, resp, ax=ax, dims=(0, 1))
     assert isinstance(points, PathCollection) and points in ax.collections
     np.testing.assert_allclose(points.get_offsets(), X[:, :2])
@@ -195,7 +219,7 @@ def test_plot_responsibilities_colours_each_point_by_its_responsibilities():
 
 
 def test_plot_log_likelihood_draws_one_point_per_iteration():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     line = plot_log_likelihood([-3.0, -2.5, -2.4], ax=ax)
     assert isinstance(line, Line2D) and line in ax.lines
     np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
@@ -207,8 +231,11 @@ def test_every_helper_draws_on_the_current_axes_by_default_and_never_shows(no_sh
     history = fitted_history(X, max_iter=1)
     resp, _ = e_step(X, history[-1]["weights"], history[-1]["means"], history[-1]["covariances"])
     fig, ax = plt.subplots()
-    artists = [*plot_covariance_ellipses(MEANS_2D, COVARIANCES_2D["full"]),
-               plot_responsibilities(X, resp), plot_log_likelihood([1.0, 2.0])]
+    artists = [
+        *plot_covariance_ellipses(MEANS_2D, COVARIANCES_2D["full"]),
+        plot_responsibilities(X, resp),
+        plot_log_likelihood([1.0, 2.0]),
+    ]
     contours = plot_density_contours(np.array([0.5, 0.5]), MEANS_2D, COVARIANCES_2D["full"], resolution=20)
     assert all(artist.axes is ax for artist in artists) and contours.axes is ax
     animation = animate_em(X, history)
@@ -222,14 +249,17 @@ def test_every_helper_draws_on_the_current_axes_by_default_and_never_shows(no_sh
 
 
 def _ellipse_snapshot(ax):
-    return lambda: dict(text=ax.texts[0].get_text(), facecolors=ax.collections[0].get_facecolors().copy(),
-                        ellipses=[(e.center, e.width, e.height) for e in ax.patches])
+    return lambda: dict(
+        text=ax.texts[0].get_text(),
+        facecolors=ax.collections[0].get_facecolors().copy(),
+        ellipses=[(e.center, e.width, e.height) for e in ax.patches],
+    )
 
 
 def test_animate_em_shows_each_history_entry_in_its_own_frame(tmp_path):
     X = blobs(2)
     history = fitted_history(X)
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     animation = animate_em(X, history, ax=ax, n_std=(2,))
     writer = RecordingWriter(_ellipse_snapshot(ax))
     animation.save(tmp_path / "unused.gif", writer=writer)
@@ -251,7 +281,7 @@ def test_animate_em_paints_background_points_grey(tmp_path):
     with pytest.warns(UserWarning, match="did not converge"):
         model.fit(blobs(2))
     X = np.vstack([blobs(2), [[30.0, -30.0]]])  # an outlier that only the background explains
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     animation = animate_em(X, model.history_, ax=ax, background_volume=4000.0)
     writer = RecordingWriter(_ellipse_snapshot(ax))
     animation.save(tmp_path / "unused.gif", writer=writer)
@@ -268,9 +298,14 @@ def test_animate_em_3d_shows_each_history_entry_and_turns_the_view(tmp_path):
     fig = plt.figure()
     ax = fig.add_subplot(projection="3d")
     animation = animate_em_3d(X, history, ax=ax, rotation=5.0)
-    writer = RecordingWriter(lambda: dict(text=ax.texts[0].get_text(), azimuth=ax.azim,
-                                          n_wireframes=len(ax.collections) - 1,
-                                          facecolors=ax.collections[0].get_facecolors().copy()))
+    writer = RecordingWriter(
+        lambda: dict(
+            text=ax.texts[0].get_text(),
+            azimuth=ax.azim,
+            n_wireframes=len(ax.collections) - 1,
+            facecolors=ax.collections[0].get_facecolors().copy(),
+        )
+    )
     animation.save(tmp_path / "unused.gif", writer=writer)
     assert len(writer.frames) == len(history)
     # The wireframes are drawn over the points, not hidden behind them by depth sorting.
@@ -306,50 +341,64 @@ def test_gif_has_one_frame_per_entry_and_identical_bytes_in_two_saves(tmp_path, 
 
 
 def test_gif_image_inlines_the_file_for_html(tmp_path):
-    fig, ax = plt.subplots(figsize=(2, 2))
+    _fig, ax = plt.subplots(figsize=(2, 2))
     X = blobs(2)
     save_animation(animate_em(X, fitted_history(X, max_iter=1), ax=ax), tmp_path, "em.gif", dpi=30)
     image = GifImage(tmp_path / "em.gif", alt='EM "2-D"')
     data = (tmp_path / "em.gif").read_bytes()
-    assert image._repr_html_() == f'<img src="data:image/gif;base64,{base64.b64encode(data).decode()}" ' \
-                                  'alt="EM &quot;2-D&quot;"/>'
+    assert (
+        image._repr_html_() == f'<img src="data:image/gif;base64,{base64.b64encode(data).decode()}" '
+        'alt="EM &quot;2-D&quot;"/>'
+    )
     assert repr(image) == "GifImage('em.gif')"
     (tmp_path / "figure.png").write_bytes(b"\x89PNG\r\n")
-    with pytest.raises(ValueError, match="'figure.png' does not start with a GIF header"):
+    with pytest.raises(ValueError, match=r"'figure\.png' does not start with a GIF header"):
         GifImage(tmp_path / "figure.png")
 
 
 def test_save_animation_checks_its_arguments(tmp_path):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     X = blobs(2)
     animation = animate_em(X, fitted_history(X, max_iter=1), ax=ax)
-    with pytest.raises(ValueError, match="name must be a file name ending in .gif, got 'em.mp4'"):
+    with pytest.raises(ValueError, match=r"name must be a file name ending in \.gif, got 'em\.mp4'"):
         save_animation(animation, tmp_path, "em.mp4")
     with pytest.raises(ValueError, match="fps must be a positive number, got 0"):
         save_animation(animation, tmp_path, "em.gif", fps=0)
     save_animation(animation, tmp_path, "em.gif")  # renders, so no "deleted without rendering" warning
 
 
-@pytest.mark.parametrize("history, dims, message", [
-    ([], (0, 1), "history must be a non-empty list"),
-    ({"weights": 1}, (0, 1), "history must be a non-empty list"),
-    ([{"weights": np.ones(1), "means": np.zeros((1, 2))}], (0, 1), r"history\[0\] must be a dict with keys"),
-    ([{"weights": np.ones(1), "means": np.zeros((1, 3)), "covariances": np.ones(1)}], (0, 1),
-     r"history\[0\]\['means'\] must have shape \(n_components, 2\)"),
-    ([{"weights": np.ones(1), "means": np.zeros((1, 2)), "covariances": np.ones(1)}], (0, 2),
-     r"dims must be 2 distinct feature indices in \[0, 2\), got \(0, 2\)"),
-    ([{"weights": np.ones(1), "means": np.zeros((1, 2)), "covariances": np.ones(1)}], (1, 1),
-     "dims must be 2 distinct"),
-])
+@pytest.mark.parametrize(
+    "history, dims, message",
+    [
+        ([], (0, 1), "history must be a non-empty list"),
+        ({"weights": 1}, (0, 1), "history must be a non-empty list"),
+        ([{"weights": np.ones(1), "means": np.zeros((1, 2))}], (0, 1), r"history\[0\] must be a dict with keys"),
+        (
+            [{"weights": np.ones(1), "means": np.zeros((1, 3)), "covariances": np.ones(1)}],
+            (0, 1),
+            r"history\[0\]\['means'\] must have shape \(n_components, 2\)",
+        ),
+        (
+            [{"weights": np.ones(1), "means": np.zeros((1, 2)), "covariances": np.ones(1)}],
+            (0, 2),
+            r"dims must be 2 distinct feature indices in \[0, 2\), got \(0, 2\)",
+        ),
+        (
+            [{"weights": np.ones(1), "means": np.zeros((1, 2)), "covariances": np.ones(1)}],
+            (1, 1),
+            "dims must be 2 distinct",
+        ),
+    ],
+)
 def test_animate_em_names_the_bad_argument(history, dims, message):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     with pytest.raises(ValueError, match=message):
         animate_em(np.zeros((4, 2)), history, "spherical", ax=ax, dims=dims)
 
 
 def test_animate_em_3d_needs_three_features_and_3d_axes():
     history = [{"weights": np.ones(1), "means": np.zeros((1, 3)), "covariances": np.ones(1)}]
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="3-D Axes"):
         animate_em_3d(np.zeros((4, 3)), history, "spherical", ax=ax)
     with pytest.raises(ValueError, match="dims must be 3 distinct feature indices in \\[0, 2\\)"):

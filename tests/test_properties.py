@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import COVARIANCE_TYPES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gmmlib import GaussianMixture, e_step, m_step
-
-from conftest import COVARIANCE_TYPES
 
 pytestmark = pytest.mark.filterwarnings("ignore::gmmlib.ConvergenceWarning")
 
@@ -41,11 +40,12 @@ def test_responsibilities_are_finite_and_rows_sum_to_one(problem):
 @settings(max_examples=40, deadline=None)
 @given(mixture_problems(), st.integers(1, 15))
 def test_log_likelihood_never_decreases(problem, n_iter):
-    X, resp, covariance_type, rng = problem
-    weights, means, covariances = m_step(X, resp, covariance_type, reg_covar=1e-6)
+    X, resp, covariance_type, _rng = problem
+    weights, means, _covariances = m_step(X, resp, covariance_type, reg_covar=1e-6)
     start = dict(weights_init=weights, means_init=means)
-    model = GaussianMixture(resp.shape[1], covariance_type=covariance_type, reg_covar=0.0, tol=0,
-                            max_iter=n_iter, **start)
+    model = GaussianMixture(
+        resp.shape[1], covariance_type=covariance_type, reg_covar=0.0, tol=0, max_iter=n_iter, **start
+    )
     try:
         model.fit(X)
     except ValueError as error:  # a component collapsed: with reg_covar=0 that is a legitimate outcome

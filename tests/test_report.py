@@ -46,11 +46,14 @@ def write_notebook(folder, stem, parameters=TINY_PARAMETERS, code=TINY_CODE):
     """Write ``folder/stem.ipynb``: title, tagged parameters cell, then ``code`` (``$`` strings are markdown)."""
     parameters_cell = new_code_cell(parameters.format(stem=stem))
     parameters_cell.metadata["tags"] = ["parameters"]
-    cells = [new_markdown_cell(f"# Tiny notebook {stem}\n\nExercises the report pipeline in the tests."),
-             parameters_cell]
+    cells = [
+        new_markdown_cell(f"# Tiny notebook {stem}\n\nExercises the report pipeline in the tests."),
+        parameters_cell,
+    ]
     cells += [new_markdown_cell(text) if "$" in text else new_code_cell(text) for text in code]
-    notebook = new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    notebook = new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     path = folder / f"{stem}.ipynb"
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
@@ -69,8 +72,9 @@ def run(*args):
 
 def files(folder):
     """Every file under ``folder`` by relative path, with its bytes."""
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
-            if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
 
 
 def text_outputs(path):
@@ -104,8 +108,21 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     second = files(reports)
 
     assert re.search(r"^01_tiny\s+ok\s+\d+\.\d s\s+\S+01_tiny\.html$", out, re.MULTILINE), out
-    expected = {"index.html", "summary.json", *(f"01_tiny/{name}" for name in (
-        "01_tiny.ipynb", "01_tiny.html", "01_tiny_results.html", "histogram.png", "summary.json", "provenance.json"))}
+    expected = {
+        "index.html",
+        "summary.json",
+        *(
+            f"01_tiny/{name}"
+            for name in (
+                "01_tiny.ipynb",
+                "01_tiny.html",
+                "01_tiny_results.html",
+                "histogram.png",
+                "summary.json",
+                "provenance.json",
+            )
+        ),
+    }
     assert set(first) == expected
     assert first.keys() == second.keys()
     different = [name for name in first if first[name] != second[name]]
@@ -116,8 +133,13 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     assert summary["01_tiny"]["label"] == "tiny"
     assert summary["01_tiny"]["std"] == pytest.approx(2.0, rel=0.15)  # scale=2 from the file was used
     provenance = json.loads(first["01_tiny/provenance.json"])
-    assert provenance["parameters"] == {"seed": 5, "n_samples": 300, "scale": 2.0, "label": "tiny",
-                                        "output_dir": "../reports/01_tiny"}
+    assert provenance["parameters"] == {
+        "seed": 5,
+        "n_samples": 300,
+        "scale": 2.0,
+        "label": "tiny",
+        "output_dir": "../reports/01_tiny",
+    }
     assert isinstance(provenance["parameters"]["scale"], float)  # an int given for a float default
     assert provenance["injected"] == ["n_samples", "output_dir", "scale", "seed"]
     assert provenance["status"] == "ok"
@@ -129,8 +151,13 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     assert "write_summary" in full and "write_summary" not in results  # code hidden in the results page
     assert "mean 0." in results or "mean -0." in results  # the printed output is still there
     index = first["index.html"].decode()
-    for link in ("01_tiny/01_tiny.html", "01_tiny/01_tiny_results.html", "01_tiny/histogram.png",
-                 "01_tiny/summary.json", "01_tiny/provenance.json"):
+    for link in (
+        "01_tiny/01_tiny.html",
+        "01_tiny/01_tiny_results.html",
+        "01_tiny/histogram.png",
+        "01_tiny/summary.json",
+        "01_tiny/provenance.json",
+    ):
         assert f'href="{link}"' in index
 
 
@@ -149,32 +176,84 @@ def test_stale_files_of_an_earlier_run_are_removed(tiny, tmp_path, capsys):
 def tiny_pair(tmp_path):
     """Two tiny notebooks; the second declares only seed and output_dir."""
     folder = tmp_path / "notebooks"
-    second = write_notebook(folder, "02_other", parameters='seed = 1\noutput_dir = "../reports/{stem}"',
-                            code=["from gmmlib.notebook import prepare_output_dir, write_summary\n\n"
-                                  "output_dir = prepare_output_dir(output_dir)",
-                                  '_ = write_summary({"seed": seed}, output_dir)'])
+    second = write_notebook(
+        folder,
+        "02_other",
+        parameters='seed = 1\noutput_dir = "../reports/{stem}"',
+        code=[
+            "from gmmlib.notebook import prepare_output_dir, write_summary\n\n"
+            "output_dir = prepare_output_dir(output_dir)",
+            '_ = write_summary({"seed": seed}, output_dir)',
+        ],
+    )
     return write_notebook(folder, "01_tiny"), second
 
 
-@pytest.mark.parametrize("content, n_lines, expected", [
-    ({"01_tiny": {"n_sample": 5}}, 1,
-     ["01_tiny: unknown parameter 'n_sample' in section 01_tiny of", "(did you mean n_samples?)",
-      "01_tiny declares: label, n_samples, output_dir, scale, seed"]),
-    ({"sed": 5}, 1, ["unknown parameter 'sed' in the defaults of", "(did you mean seed?)",
-                     "declared by none of the notebooks run (01_tiny, 02_other)"]),
-    ({"01_tiny": {"n_samples": 2.5}}, 1, ["01_tiny: parameter n_samples must be an int like its default 200; "
-                                          "got 2.5 of type float"]),
-    ({"seed": True}, 2, ["01_tiny: parameter seed must be an int like its default 0; got True of type bool",
-                         "02_other: parameter seed must be an int like its default 1; got True"]),
-    ({"label": 3}, 1, ['01_tiny: parameter label must be a str like its default "tiny"; got 3 of type int']),
-    ("scale: 1e-3\n", 1, ["01_tiny: parameter scale must be a float (or an int) like its default 1.5; got '1e-3' "
-                          "of type str (YAML reads a number like 1e-3 as a string: write 1.0e-3)"]),
-    ({"01_tiny": {"output_dir": "elsewhere"}}, 1, ["01_tiny.output_dir is not allowed; the runner sets output_dir"]),
-    ({"03_tiny": {"seed": 1}}, 1, ["section 03_tiny of", "names no notebook"]),
-    ({"01_tiny": 3}, 1, ["section 01_tiny must be a mapping of parameter names to values, got 3"]),
-    ("01_tiny: [1\n", 1, ["is not valid YAML at line 2"]),
-], ids=["unknown-name", "unknown-default", "float-for-int", "bool-for-int", "int-for-str", "yaml-string",
-        "output-dir", "no-such-notebook", "section-not-mapping", "bad-yaml"])
+@pytest.mark.parametrize(
+    "content, n_lines, expected",
+    [
+        (
+            {"01_tiny": {"n_sample": 5}},
+            1,
+            [
+                "01_tiny: unknown parameter 'n_sample' in section 01_tiny of",
+                "(did you mean n_samples?)",
+                "01_tiny declares: label, n_samples, output_dir, scale, seed",
+            ],
+        ),
+        (
+            {"sed": 5},
+            1,
+            [
+                "unknown parameter 'sed' in the defaults of",
+                "(did you mean seed?)",
+                "declared by none of the notebooks run (01_tiny, 02_other)",
+            ],
+        ),
+        (
+            {"01_tiny": {"n_samples": 2.5}},
+            1,
+            ["01_tiny: parameter n_samples must be an int like its default 200; got 2.5 of type float"],
+        ),
+        (
+            {"seed": True},
+            2,
+            [
+                "01_tiny: parameter seed must be an int like its default 0; got True of type bool",
+                "02_other: parameter seed must be an int like its default 1; got True",
+            ],
+        ),
+        ({"label": 3}, 1, ['01_tiny: parameter label must be a str like its default "tiny"; got 3 of type int']),
+        (
+            "scale: 1e-3\n",
+            1,
+            [
+                "01_tiny: parameter scale must be a float (or an int) like its default 1.5; got '1e-3' "
+                "of type str (YAML reads a number like 1e-3 as a string: write 1.0e-3)"
+            ],
+        ),
+        (
+            {"01_tiny": {"output_dir": "elsewhere"}},
+            1,
+            ["01_tiny.output_dir is not allowed; the runner sets output_dir"],
+        ),
+        ({"03_tiny": {"seed": 1}}, 1, ["section 03_tiny of", "names no notebook"]),
+        ({"01_tiny": 3}, 1, ["section 01_tiny must be a mapping of parameter names to values, got 3"]),
+        ("01_tiny: [1\n", 1, ["is not valid YAML at line 2"]),
+    ],
+    ids=[
+        "unknown-name",
+        "unknown-default",
+        "float-for-int",
+        "bool-for-int",
+        "int-for-str",
+        "yaml-string",
+        "output-dir",
+        "no-such-notebook",
+        "section-not-mapping",
+        "bad-yaml",
+    ],
+)
 def test_bad_parameters_stop_before_any_notebook_runs(tiny_pair, tmp_path, capsys, content, n_lines, expected):
     params = write_yaml(tmp_path / "params.yaml", content)
     reports = tmp_path / "reports"
@@ -191,31 +270,52 @@ def test_bad_parameters_stop_before_any_notebook_runs(tiny_pair, tmp_path, capsy
 
 def test_defaults_go_to_the_notebooks_that_declare_them(tiny_pair, tmp_path):
     tiny, other = tiny_pair
-    resolved = report.resolve_parameters([tiny, other], defaults={"seed": 4, "scale": 3},
-                                         sections={"02_other": {"seed": 9}})
+    resolved = report.resolve_parameters(
+        [tiny, other], defaults={"seed": 4, "scale": 3}, sections={"02_other": {"seed": 9}}
+    )
     assert resolved == {"01_tiny": {"seed": 4, "scale": 3.0}, "02_other": {"seed": 9}}
     # A section for a notebook that exists next to the ones run is allowed (one notebook of make report).
     assert report.resolve_parameters([tiny], sections={"02_other": {"seed": 9}}) == {"01_tiny": {}}
 
 
-@pytest.mark.parametrize("default, value, expected", [
-    ("1.5", 2, 2.0), ("1.5", 2.5, 2.5), ("3", 4, 4), ("None", "anything", "anything"), ("None", [1, 2], [1, 2]),
-    ("[1, 2]", [3], [3]), ("(1, 2)", [3, 4], [3, 4]), ("True", False, False), ('"a"', "b", "b"),
-    ("2 ** 10", "not checked", "not checked"),  # not a literal: the notebook's own checks decide
-])
+@pytest.mark.parametrize(
+    "default, value, expected",
+    [
+        ("1.5", 2, 2.0),
+        ("1.5", 2.5, 2.5),
+        ("3", 4, 4),
+        ("None", "anything", "anything"),
+        ("None", [1, 2], [1, 2]),
+        ("[1, 2]", [3], [3]),
+        ("(1, 2)", [3, 4], [3, 4]),
+        ("True", False, False),
+        ('"a"', "b", "b"),
+        ("2 ** 10", "not checked", "not checked"),  # not a literal: the notebook's own checks decide
+    ],
+)
 def test_check_value_accepts(default, value, expected):
     checked = report.check_value("00_x", report.Declared.from_source("p", default), value)
     assert checked == expected and type(checked) is type(expected)
 
 
-@pytest.mark.parametrize("default, value, allowed", [
-    ("1.5", "2", "a float (or an int)"), ("1.5", True, "a float (or an int)"), ("3", 3.0, "an int"),
-    ("True", 1, "a bool"), ('"a"', None, "a str"), ("[1]", {"a": 1}, "a list"), ("3", None, "an int"),
-])
+@pytest.mark.parametrize(
+    "default, value, allowed",
+    [
+        ("1.5", "2", "a float (or an int)"),
+        ("1.5", True, "a float (or an int)"),
+        ("3", 3.0, "an int"),
+        ("True", 1, "a bool"),
+        ('"a"', None, "a str"),
+        ("[1]", {"a": 1}, "a list"),
+        ("3", None, "an int"),
+    ],
+)
 def test_check_value_rejects(default, value, allowed):
     declared = report.Declared.from_source("p", default)
-    with pytest.raises(report.ReportError, match=re.escape(f"00_x: parameter p must be {allowed} like its default "
-                                                           f"{default}; got {value!r}")):
+    with pytest.raises(
+        report.ReportError,
+        match=re.escape(f"00_x: parameter p must be {allowed} like its default {default}; got {value!r}"),
+    ):
         report.check_value("00_x", declared, value)
 
 
@@ -226,8 +326,11 @@ def test_notebook_raising_parameter_error_is_one_line_and_the_others_still_run(t
 
     assert run("--params", params, "--reports-dir", reports, tiny, other) == 1
     captured = capsys.readouterr()
-    assert re.fullmatch(r"01_tiny\s+FAILED\s+\d+\.\d s\s+ParameterError: parameter n_samples must be >= 10, got 1\n"
-                        r"error: 1 of 2 notebooks failed: 01_tiny \(see \S+\)\n", captured.err), captured.err
+    assert re.fullmatch(
+        r"01_tiny\s+FAILED\s+\d+\.\d s\s+ParameterError: parameter n_samples must be >= 10, got 1\n"
+        r"error: 1 of 2 notebooks failed: 01_tiny \(see \S+\)\n",
+        captured.err,
+    ), captured.err
     assert re.search(r"^02_other\s+ok\s", captured.out, re.MULTILINE), captured.out
     assert json.loads((reports / "summary.json").read_text()) == {"02_other": {"seed": 1}}
     provenance = json.loads((reports / "01_tiny" / "provenance.json").read_text())
@@ -240,8 +343,12 @@ def test_notebook_raising_parameter_error_is_one_line_and_the_others_still_run(t
 
 
 def test_other_exceptions_name_the_cell(tmp_path, capsys):
-    broken = write_notebook(tmp_path / "notebooks", "01_broken", parameters='seed = 0\noutput_dir = "x"',
-                            code=["values = {}", "values['missing']"])
+    broken = write_notebook(
+        tmp_path / "notebooks",
+        "01_broken",
+        parameters='seed = 0\noutput_dir = "x"',
+        code=["values = {}", "values['missing']"],
+    )
     assert run("--reports-dir", tmp_path / "reports", broken) == 1
     # Cells [1] parameters, [2] papermill's injected output_dir, [3] values = {}, [4] the failing one.
     message = "KeyError: 'missing' (in cell [4])"
@@ -252,9 +359,21 @@ def test_other_exceptions_name_the_cell(tmp_path, capsys):
 
 def test_command_line_prints_one_line_and_exits_2(tiny, tmp_path):
     params = write_yaml(tmp_path / "params.yaml", {"01_tiny": {"n_sample": 5}})
-    process = subprocess.run([sys.executable, "-m", "gmmlib.report", "--params", params.name,
-                              "--reports-dir", "reports", tiny.relative_to(tmp_path)],
-                             capture_output=True, text=True, cwd=tmp_path)
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gmmlib.report",
+            "--params",
+            params.name,
+            "--reports-dir",
+            "reports",
+            tiny.relative_to(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert process.returncode == 2
     assert process.stdout == ""
     assert len(process.stderr.splitlines()) == 1, process.stderr

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from gmmlib.speech.audio import (Corpus, load_wav_folder, parse_name, read_wav, resample, to_float, write_wav)
+from gmmlib.speech.audio import Corpus, load_wav_folder, parse_name, read_wav, resample, to_float, write_wav
 
 
 def sine(sample_rate, seconds=0.5, frequency=440.0, amplitude=0.5):
@@ -75,11 +75,14 @@ def test_write_wav_round_trip_is_exact_on_the_16_bit_grid(tmp_path):
     np.testing.assert_array_equal(wavfile.read(tmp_path / "full.wav")[1], [-32768, 32767])
 
 
-@pytest.mark.parametrize("signal, message", [
-    (np.array([0.5, 1.5]), "within \\[-1, 1\\]"),
-    (np.array([0.0, np.nan]), "finite"),
-    (np.zeros((4, 2)), "1-D"),
-])
+@pytest.mark.parametrize(
+    "signal, message",
+    [
+        (np.array([0.5, 1.5]), "within \\[-1, 1\\]"),
+        (np.array([0.0, np.nan]), "finite"),
+        (np.zeros((4, 2)), "1-D"),
+    ],
+)
 def test_write_wav_refuses_what_16_bit_cannot_hold(tmp_path, signal, message):
     with pytest.raises(ValueError, match=message):
         write_wav(tmp_path / "x.wav", signal, 8000)
@@ -90,21 +93,24 @@ def test_resample_keeps_frequency_and_amplitude(from_rate, to_rate):
     signal = sine(from_rate, seconds=1.0, frequency=440.0, amplitude=0.5)
     result = resample(signal, from_rate, to_rate)
     assert result.size == to_rate
-    spectrum = np.abs(np.fft.rfft(result[to_rate // 10: -to_rate // 10] * np.hanning(to_rate - 2 * (to_rate // 10))))
+    spectrum = np.abs(np.fft.rfft(result[to_rate // 10 : -to_rate // 10] * np.hanning(to_rate - 2 * (to_rate // 10))))
     peak = np.argmax(spectrum) * to_rate / (to_rate - 2 * (to_rate // 10))
     assert peak == pytest.approx(440, abs=2)
     assert np.max(np.abs(result[100:-100])) == pytest.approx(0.5, abs=0.01)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("7_jackson_32.wav", ("7", "jackson", 32)),
-    ("ai_spk01_0.WAV", ("ai", "spk01", 0)),
-    ("7_jackson.wav", None),
-    ("7_jack_son_3.wav", None),
-    ("7_jackson_x.wav", None),
-    ("7_jackson_3.mp3", None),
-    ("_jackson_3.wav", None),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("7_jackson_32.wav", ("7", "jackson", 32)),
+        ("ai_spk01_0.WAV", ("ai", "spk01", 0)),
+        ("7_jackson.wav", None),
+        ("7_jack_son_3.wav", None),
+        ("7_jackson_x.wav", None),
+        ("7_jackson_3.mp3", None),
+        ("_jackson_3.wav", None),
+    ],
+)
 def test_parse_name(name, expected):
     assert parse_name(name) == expected
 
@@ -115,8 +121,12 @@ def messy_folder(tmp_path):
     folder = tmp_path / "recordings"
     folder.mkdir()
     good = {
-        "0_alice_0.wav": (8000, "int16"), "0_alice_1.wav": (8000, "uint8"), "1_alice_0.wav": (8000, "float32"),
-        "0_bob_0.wav": (16000, "int32"), "1_bob_0.wav": (22050, "float64"), "1_bob_1.wav": (8000, "stereo"),
+        "0_alice_0.wav": (8000, "int16"),
+        "0_alice_1.wav": (8000, "uint8"),
+        "1_alice_0.wav": (8000, "float32"),
+        "0_bob_0.wav": (16000, "int32"),
+        "1_bob_0.wav": (22050, "float64"),
+        "1_bob_1.wav": (8000, "stereo"),
     }
     for name, (rate, kind) in good.items():
         signal = sine(rate)
@@ -143,8 +153,14 @@ def test_load_wav_folder_loads_good_files_and_reports_the_rest(messy_folder):
     assert isinstance(corpus, Corpus)
     assert corpus.sample_rate == 8000  # the most common rate
     assert [u.name for u in corpus.utterances] == [
-        "0_alice_0.wav", "0_alice_01.wav", "1_alice_0.wav", "0_bob_0.wav", "1_bob_0.wav", "1_bob_1.wav",
-        "1_carol_0.wav"]
+        "0_alice_0.wav",
+        "0_alice_01.wav",
+        "1_alice_0.wav",
+        "0_bob_0.wav",
+        "1_bob_0.wav",
+        "1_bob_1.wav",
+        "1_carol_0.wav",
+    ]
     assert corpus.speakers == ["alice", "bob", "carol"] and corpus.labels == ["0", "1"]
     for utterance in corpus.utterances:
         assert utterance.signal.dtype == np.float64
@@ -152,8 +168,16 @@ def test_load_wav_folder_loads_good_files_and_reports_the_rest(messy_folder):
         # The sine's amplitude survives every format and rate.
         assert np.max(np.abs(utterance.signal[200:-200])) == pytest.approx(0.5, abs=0.02)
     reasons = dict(corpus.skipped)
-    assert sorted(reasons) == ["0_alice_1.wav", "2_carol_0.wav", "2_carol_1.wav", "2_carol_2.wav", "2_carol_3.wav",
-                               "3_dave.wav", "hello.wav", "notes.txt"]
+    assert sorted(reasons) == [
+        "0_alice_1.wav",
+        "2_carol_0.wav",
+        "2_carol_1.wav",
+        "2_carol_2.wav",
+        "2_carol_3.wav",
+        "3_dave.wav",
+        "hello.wav",
+        "notes.txt",
+    ]
     # Names are taken in sorted order: the later of two names for one take is the one skipped.
     assert "same label, speaker and index as 0_alice_01.wav" in reasons["0_alice_1.wav"]
     assert "no samples" in reasons["2_carol_0.wav"]

@@ -4,9 +4,21 @@ import numpy as np
 import pytest
 import python_speech_features as psf
 
-from gmmlib.speech.mfcc import (active_frames, cepstral_lifter, cmvn, default_n_fft, deltas, frame_signal,
-                                hz_to_mel, mel_filterbank, mel_to_hz, mfcc, power_spectrum, pre_emphasis,
-                                speech_features)
+from gmmlib.speech.mfcc import (
+    active_frames,
+    cepstral_lifter,
+    cmvn,
+    default_n_fft,
+    deltas,
+    frame_signal,
+    hz_to_mel,
+    mel_filterbank,
+    mel_to_hz,
+    mfcc,
+    power_spectrum,
+    pre_emphasis,
+    speech_features,
+)
 from gmmlib.speech.synthesis import make_speakers, synthesize_word
 
 
@@ -45,21 +57,26 @@ def test_mfcc_default_differs_from_python_speech_features_only_by_the_filterbank
     for sample_rate in (8000, 16000):
         assert default_n_fft(round(0.025 * sample_rate)) == 512
         np.testing.assert_array_equal(mfcc(signal, sample_rate), mfcc(signal, sample_rate, n_fft=512))
-        np.testing.assert_array_equal(mfcc(signal, sample_rate, rounded_bins=True),
-                                      mfcc(signal, sample_rate, n_fft=512, rounded_bins=True))
+        np.testing.assert_array_equal(
+            mfcc(signal, sample_rate, rounded_bins=True), mfcc(signal, sample_rate, n_fft=512, rounded_bins=True)
+        )
         # The energy (c0) does not involve the filterbank.
-        np.testing.assert_allclose(mfcc(signal, sample_rate)[:, 0],
-                                   psf.mfcc(signal, sample_rate, winfunc=np.hamming)[:, 0], atol=1e-8)
+        np.testing.assert_allclose(
+            mfcc(signal, sample_rate)[:, 0], psf.mfcc(signal, sample_rate, winfunc=np.hamming)[:, 0], atol=1e-8
+        )
 
 
-@pytest.mark.parametrize("options, psf_options", [
-    (dict(log_energy=False), dict(appendEnergy=False)),
-    (dict(n_cepstra=20, n_filters=40), dict(numcep=20, nfilt=40)),
-    (dict(lifter=0, preemphasis=0), dict(ceplifter=0, preemph=0)),
-    (dict(window=None), dict()),
-    (dict(low_freq=300, high_freq=3400, n_fft=1024), dict(lowfreq=300, highfreq=3400, nfft=1024)),
-    (dict(frame_length=0.032, frame_step=0.016), dict(winlen=0.032, winstep=0.016)),
-])
+@pytest.mark.parametrize(
+    "options, psf_options",
+    [
+        (dict(log_energy=False), dict(appendEnergy=False)),
+        (dict(n_cepstra=20, n_filters=40), dict(numcep=20, nfilt=40)),
+        (dict(lifter=0, preemphasis=0), dict(ceplifter=0, preemph=0)),
+        (dict(window=None), dict()),
+        (dict(low_freq=300, high_freq=3400, n_fft=1024), dict(lowfreq=300, highfreq=3400, nfft=1024)),
+        (dict(frame_length=0.032, frame_step=0.016), dict(winlen=0.032, winstep=0.016)),
+    ],
+)
 def test_mfcc_options_equal_python_speech_features(options, psf_options):
     signal = SIGNALS["chirp"]
     psf_options = {"winfunc": np.hamming, **psf_options}
@@ -76,13 +93,18 @@ def test_deltas_equal_python_speech_features(width):
     np.testing.assert_allclose(deltas(features, width), psf.delta(features, width), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("n_filters, n_fft, sample_rate, low, high", [
-    (26, 512, 16000, 0, None), (26, 512, 8000, 0, None), (40, 1024, 44100, 100, 8000), (10, 256, 8000, 200, 3000),
-])
+@pytest.mark.parametrize(
+    "n_filters, n_fft, sample_rate, low, high",
+    [
+        (26, 512, 16000, 0, None),
+        (26, 512, 8000, 0, None),
+        (40, 1024, 44100, 100, 8000),
+        (10, 256, 8000, 200, 3000),
+    ],
+)
 def test_rounded_filterbank_equals_python_speech_features(n_filters, n_fft, sample_rate, low, high):
     expected = psf.get_filterbanks(n_filters, n_fft, sample_rate, low, high)
-    np.testing.assert_array_equal(mel_filterbank(n_filters, n_fft, sample_rate, low, high, rounded_bins=True),
-                                  expected)
+    np.testing.assert_array_equal(mel_filterbank(n_filters, n_fft, sample_rate, low, high, rounded_bins=True), expected)
 
 
 def test_exact_filterbank_triangles_partition_unity_between_the_first_and_last_peaks():
@@ -114,7 +136,7 @@ def test_framing_counts_and_zero_padding():
     np.testing.assert_array_equal(frames[1], signal[160:560])
     last = frames[-1]
     np.testing.assert_array_equal(last[: 1000 - 640], signal[640:])
-    assert np.all(last[1000 - 640:] == 0)
+    assert np.all(last[1000 - 640 :] == 0)
     assert frame_signal(signal[:400], 400, 160).shape == (1, 400)
     assert frame_signal(signal[:401], 400, 160).shape == (2, 400)
 
@@ -204,22 +226,25 @@ def test_speech_features_shapes():
     np.testing.assert_allclose(normalised.mean(axis=0), 0, atol=1e-10)
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: mfcc(np.array([]), 16000), ValueError, "at least one sample"),
-    (lambda: mfcc(np.zeros((100, 2)), 16000), ValueError, "signal must be 1-D"),
-    (lambda: mfcc(np.array([0.0, np.nan]), 16000), ValueError, "signal must be finite"),
-    (lambda: mfcc(np.array(["a"]), 16000), TypeError, "signal must be a numeric"),
-    (lambda: mfcc(np.zeros(100), 0), ValueError, "sample_rate must be > 0"),
-    (lambda: mfcc(np.zeros(100), 16000, n_cepstra=30), ValueError, "n_cepstra must be <= n_filters=26"),
-    (lambda: mfcc(np.zeros(100), 16000, high_freq=9000), ValueError, "high_freq <= sample_rate / 2"),
-    (lambda: mfcc(np.zeros(100), 16000, preemphasis=1.5), ValueError, r"coefficient must be in \[0, 1\]"),
-    (lambda: mfcc(np.zeros(100), 16000, frame_length=1e-5), ValueError, "less than one sample"),
-    (lambda: mfcc(np.zeros(100), 16000, window=np.ones(3)), ValueError, r"shape \(400,\)"),
-    (lambda: deltas(np.zeros((3, 2)), 0), ValueError, "width must be >= 1"),
-    (lambda: deltas(np.zeros(3)), ValueError, r"features must be 2-D"),
-    (lambda: speech_features(np.zeros(100), 16000, n_deltas=3), ValueError, "n_deltas must be 0, 1 or 2"),
-    (lambda: speech_features(np.zeros(100), 16000, log_energy=False), TypeError, "always uses log_energy=True"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: mfcc(np.array([]), 16000), ValueError, "at least one sample"),
+        (lambda: mfcc(np.zeros((100, 2)), 16000), ValueError, "signal must be 1-D"),
+        (lambda: mfcc(np.array([0.0, np.nan]), 16000), ValueError, "signal must be finite"),
+        (lambda: mfcc(np.array(["a"]), 16000), TypeError, "signal must be a numeric"),
+        (lambda: mfcc(np.zeros(100), 0), ValueError, "sample_rate must be > 0"),
+        (lambda: mfcc(np.zeros(100), 16000, n_cepstra=30), ValueError, "n_cepstra must be <= n_filters=26"),
+        (lambda: mfcc(np.zeros(100), 16000, high_freq=9000), ValueError, "high_freq <= sample_rate / 2"),
+        (lambda: mfcc(np.zeros(100), 16000, preemphasis=1.5), ValueError, r"coefficient must be in \[0, 1\]"),
+        (lambda: mfcc(np.zeros(100), 16000, frame_length=1e-5), ValueError, "less than one sample"),
+        (lambda: mfcc(np.zeros(100), 16000, window=np.ones(3)), ValueError, r"shape \(400,\)"),
+        (lambda: deltas(np.zeros((3, 2)), 0), ValueError, "width must be >= 1"),
+        (lambda: deltas(np.zeros(3)), ValueError, r"features must be 2-D"),
+        (lambda: speech_features(np.zeros(100), 16000, n_deltas=3), ValueError, "n_deltas must be 0, 1 or 2"),
+        (lambda: speech_features(np.zeros(100), 16000, log_energy=False), TypeError, "always uses log_energy=True"),
+    ],
+)
 def test_errors_name_the_parameter(call, error, message):
     with pytest.raises(error, match=message):
         call()

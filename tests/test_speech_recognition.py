@@ -4,15 +4,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from gmmlib import GaussianMixture  # noqa: E402
-from gmmlib.speech import plotting  # noqa: E402
-from gmmlib.speech.mfcc import mel_filterbank, mfcc  # noqa: E402
-from gmmlib.speech.recognition import (classify, confusion_matrix, fit_class_models, subsample_rows,  # noqa: E402
-                                       utterance_log_likelihoods)
+from gmmlib import GaussianMixture
+from gmmlib.speech import plotting
+from gmmlib.speech.mfcc import mel_filterbank, mfcc
+from gmmlib.speech.recognition import (
+    classify,
+    confusion_matrix,
+    fit_class_models,
+    subsample_rows,
+    utterance_log_likelihoods,
+)
 
 
 def utterances(rng, centre, n_utterances=6):

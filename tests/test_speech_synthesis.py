@@ -5,8 +5,15 @@ import pytest
 from scipy import signal as sp_signal
 
 from gmmlib.speech.audio import load_wav_folder
-from gmmlib.speech.synthesis import (DEFAULT_WORDS, VOWEL_FORMANTS, formant_filter, generate_corpus, make_speakers,
-                                     rosenberg_pulse, synthesize_word)
+from gmmlib.speech.synthesis import (
+    DEFAULT_WORDS,
+    VOWEL_FORMANTS,
+    formant_filter,
+    generate_corpus,
+    make_speakers,
+    rosenberg_pulse,
+    synthesize_word,
+)
 
 
 def test_formant_filter_with_fixed_formants_equals_one_filter_over_the_whole_signal():
@@ -49,7 +56,7 @@ def test_make_speakers_are_distinct_and_deterministic():
 def pitch(signal, sample_rate):
     """F0 by the autocorrelation peak between 60 and 400 Hz."""
     centred = signal - signal.mean()
-    correlation = np.correlate(centred, centred, mode="full")[centred.size - 1:]
+    correlation = np.correlate(centred, centred, mode="full")[centred.size - 1 :]
     lags = np.arange(sample_rate // 400, sample_rate // 60)
     return sample_rate / lags[np.argmax(correlation[lags])]
 
@@ -59,7 +66,7 @@ def test_a_vowel_has_the_speakers_pitch_and_first_formant(number):
     speaker = make_speakers(6)[number]
     sample_rate = 16000
     signal = synthesize_word("a", speaker, sample_rate, np.random.default_rng(0), snr_db=60.0)
-    middle = signal[signal.size // 2 - 1600: signal.size // 2 + 1600]
+    middle = signal[signal.size // 2 - 1600 : signal.size // 2 + 1600]
     assert pitch(middle, sample_rate) == pytest.approx(speaker.f0, rel=0.12)
     # F1 is the strongest spectral peak of an /a/ after smoothing away the harmonics.
     spectrum = np.abs(np.fft.rfft(middle * np.hanning(middle.size)))
@@ -74,7 +81,7 @@ def test_noise_is_at_the_requested_snr():
     for snr_db in (10.0, 30.0):
         signal = synthesize_word("o", speaker, 16000, np.random.default_rng(1), snr_db=snr_db)
         leading_noise = np.mean(signal[:700] ** 2)  # the leading silence is at least 50 ms
-        voiced = np.mean(signal[signal.size // 3: 2 * signal.size // 3] ** 2)
+        voiced = np.mean(signal[signal.size // 3 : 2 * signal.size // 3] ** 2)
         assert 10 * np.log10(voiced / leading_noise) == pytest.approx(snr_db, abs=3)
 
 

@@ -2,14 +2,18 @@
 
 import numpy as np
 import pytest
+from conftest import COVARIANCE_TYPES, random_parameters
 from scipy.special import logsumexp
 
 import gmmlib.statistics as statistics
 from gmmlib import GaussianMixture, e_step, log_weighted_densities, m_step, precision_cholesky
-from gmmlib.statistics import (accumulate_statistics, expansion_gains, parameters_from_labels,
-                               parameters_from_statistics, reference_point)
-
-from conftest import COVARIANCE_TYPES, random_parameters
+from gmmlib.statistics import (
+    accumulate_statistics,
+    expansion_gains,
+    parameters_from_labels,
+    parameters_from_statistics,
+    reference_point,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::gmmlib.ConvergenceWarning")
 
@@ -30,8 +34,16 @@ def mixture_data(rng, covariance_type, dtype, n_samples=2000, n_components=4, n_
 def fast_em_step(X, sample_weight, weights, means, covariances, covariance_type, background=None, **options):
     """One EM step through accumulate_statistics and parameters_from_statistics."""
     factors = precision_cholesky(np.asarray(covariances, dtype=X.dtype), covariance_type)
-    stats = accumulate_statistics(X, sample_weight, weights, np.asarray(means, dtype=X.dtype), factors,
-                                  covariance_type, None if background is None else -np.log(background), **options)
+    stats = accumulate_statistics(
+        X,
+        sample_weight,
+        weights,
+        np.asarray(means, dtype=X.dtype),
+        factors,
+        covariance_type,
+        None if background is None else -np.log(background),
+        **options,
+    )
     return stats, parameters_from_statistics(stats, covariance_type, 1e-6, background is not None)
 
 
@@ -48,19 +60,17 @@ def test_fast_path_equals_e_step_and_m_step(covariance_type, form, weighted, bac
     rng = np.random.default_rng(7)
     X, weights, means, covariances = mixture_data(rng, covariance_type, dtype, background=background)
     sample_weight = rng.uniform(0, 3, size=len(X)).astype(dtype) if weighted else np.ones(len(X), dtype)
-    stats, fast = fast_em_step(X, sample_weight, weights, means, covariances, covariance_type, background,
-                               form=form)
+    stats, fast = fast_em_step(X, sample_weight, weights, means, covariances, covariance_type, background, form=form)
 
     X64 = X.astype(np.float64)
     resp, _ = e_step(X64, weights, means, covariances, covariance_type, background)
-    exact = m_step(X64, resp, covariance_type, 1e-6, sample_weight.astype(np.float64),
-                   background=background is not None)
+    exact = m_step(
+        X64, resp, covariance_type, 1e-6, sample_weight.astype(np.float64), background=background is not None
+    )
     assert max_relative_error(fast, exact) < TOLERANCE[dtype]
     assert all(parameter.dtype == dtype for parameter in fast)
-    log_norm = logsumexp(log_weighted_densities(X64, weights, means, covariances, covariance_type, background),
-                         axis=1)
-    assert stats.log_likelihood == pytest.approx(sample_weight.astype(np.float64) @ log_norm,
-                                                 rel=TOLERANCE[dtype])
+    log_norm = logsumexp(log_weighted_densities(X64, weights, means, covariances, covariance_type, background), axis=1)
+    assert stats.log_likelihood == pytest.approx(sample_weight.astype(np.float64) @ log_norm, rel=TOLERANCE[dtype])
     np.testing.assert_allclose(stats.counts, sample_weight.astype(np.float64) @ resp, rtol=TOLERANCE[dtype] * 10)
 
 
@@ -71,8 +81,10 @@ def test_chunks_and_threads_do_not_change_the_result(covariance_type, monkeypatc
     sample_weight = rng.uniform(0, 2, size=len(X))
     _, one_chunk = fast_em_step(X, sample_weight, weights, means, covariances, covariance_type)
     monkeypatch.setattr(statistics, "CHUNK_ELEMENTS", 1000)  # 64-row chunks, a short one last
-    results = [fast_em_step(X, sample_weight, weights, means, covariances, covariance_type, n_threads=n_threads)
-               for n_threads in (1, 2, 5)]
+    results = [
+        fast_em_step(X, sample_weight, weights, means, covariances, covariance_type, n_threads=n_threads)
+        for n_threads in (1, 2, 5)
+    ]
     assert max_relative_error(results[0][1], one_chunk) < 1e-12
     for stats, parameters in results[1:]:
         assert stats.log_likelihood == results[0][0].log_likelihood
@@ -89,8 +101,7 @@ def test_stays_accurate_far_from_the_origin(covariance_type, form):
     X, weights, means, covariances = mixture_data(rng, covariance_type, np.float64)
     offset = 1e6
     _, centred = fast_em_step(X, np.ones(len(X)), weights, means, covariances, covariance_type, form=form)
-    _, far = fast_em_step(X + offset, np.ones(len(X)), weights, means + offset, covariances, covariance_type,
-                          form=form)
+    _, far = fast_em_step(X + offset, np.ones(len(X)), weights, means + offset, covariances, covariance_type, form=form)
     np.testing.assert_allclose(far[0], centred[0], rtol=1e-8)
     np.testing.assert_allclose(far[1] - offset, centred[1], atol=1e-8)
     np.testing.assert_allclose(far[2], centred[2], rtol=1e-6, atol=1e-8)
@@ -112,8 +123,9 @@ def test_auto_form_avoids_cancellation_in_float32():
     _, exact = fast_em_step(X, sample_weight, weights, means, covariances, "full", form="centred")
     single = X.astype(np.float32)
     _, automatic = fast_em_step(single, sample_weight.astype(np.float32), weights, means, covariances, "full")
-    _, expanded = fast_em_step(single, sample_weight.astype(np.float32), weights, means, covariances, "full",
-                               form="expanded")
+    _, expanded = fast_em_step(
+        single, sample_weight.astype(np.float32), weights, means, covariances, "full", form="expanded"
+    )
     # Covariances are ~1e-4: the centred form keeps float32's digits, the expanded one loses them all.
     assert np.max(np.abs(automatic[2] - exact[2]) / 1e-4) < 1e-2
     assert np.max(np.abs(expanded[2] - exact[2]) / 1e-4) > 1

@@ -61,8 +61,9 @@ def test_ospa_assignment_minimises_the_sum_of_p_th_powers():
         c, p = 5.0, float(rng.choice([1, 2, 3]))
         small, large = (A, B) if m <= n else (B, A)
         d = np.minimum(np.linalg.norm(small[:, None] - large[None], axis=2), c) ** p
-        best = min(sum(d[i, j] for i, j in enumerate(perm)) for perm in itertools.permutations(range(len(large)),
-                                                                                          len(small)))
+        best = min(
+            sum(d[i, j] for i, j in enumerate(perm)) for perm in itertools.permutations(range(len(large)), len(small))
+        )
         expected = ((best + c**p * abs(m - n)) / max(m, n)) ** (1 / p)
         assert ospa(A, B, c=c, p=p).distance == pytest.approx(expected)
 
@@ -74,8 +75,9 @@ def test_ospa_is_bounded_by_the_cut_off():
         assert 0.0 <= ospa(A, B, c=7.0, p=2).distance <= 7.0 + 1e-12
 
 
-@pytest.mark.parametrize("c, p, message", [(0, 1, "c must be > 0"), (10, 0.5, "p must be >= 1"),
-                                           (-1.0, 1, "c must be > 0")])
+@pytest.mark.parametrize(
+    "c, p, message", [(0, 1, "c must be > 0"), (10, 0.5, "p must be >= 1"), (-1.0, 1, "c must be > 0")]
+)
 def test_ospa_rejects_bad_parameters(c, p, message):
     with pytest.raises(ValueError, match=message):
         ospa(X, Y, c=c, p=p)
@@ -166,8 +168,9 @@ def test_clear_mot_keeps_a_valid_correspondence_over_a_cheaper_swap():
 
 def test_clear_mot_mismatch_is_counted_after_a_gap():
     # Object 1 is tracked by 10, lost for a frame (a miss), then found by 11: one mismatch.
-    result = clear_mot([[1], [1], [1]], [[[0, 0]], [[1, 0]], [[2, 0]]], [[10], [], [11]],
-                       [[[0, 0]], EMPTY, [[2, 0]]], gate=1.0)
+    result = clear_mot(
+        [[1], [1], [1]], [[[0, 0]], [[1, 0]], [[2, 0]]], [[10], [], [11]], [[[0, 0]], EMPTY, [[2, 0]]], gate=1.0
+    )
     assert result.mismatches == 1 and result.misses == 1
     assert result.mota == pytest.approx(1 - 2 / 3)
 

@@ -11,7 +11,6 @@ import json
 import numpy as np
 import papermill
 import pytest
-
 from test_notebooks import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "05_multi_object_tracking.ipynb"
@@ -49,10 +48,20 @@ def test_notebook_runs_on_a_trajectory_file(tmp_path):
     path.write_text("\n".join(rows) + "\n")
     output_dir = tmp_path / "output"
     papermill.execute_notebook(
-        str(NOTEBOOK), str(tmp_path / NOTEBOOK.name),
-        parameters={"trajectory_file": str(path), "n_frames": n_frames, "measurement_sigma": 0.15,
-                    "ospa_c": 1.0, "max_mean_ospa": 0.3, "animation_frames": 3, "output_dir": str(output_dir)},
-        kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False,
+        str(NOTEBOOK),
+        str(tmp_path / NOTEBOOK.name),
+        parameters={
+            "trajectory_file": str(path),
+            "n_frames": n_frames,
+            "measurement_sigma": 0.15,
+            "ospa_c": 1.0,
+            "max_mean_ospa": 0.3,
+            "animation_frames": 3,
+            "output_dir": str(output_dir),
+        },
+        kernel_name="python3",
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
     )
     summary = json.loads((output_dir / "summary.json").read_text())
     assert summary["n_frames"] == (last - first) // 10 + 1 and summary["crossing_tracks_kept"] is None
@@ -67,6 +76,11 @@ def test_notebook_reports_a_malformed_trajectory_file(tmp_path):
     path = tmp_path / "broken.txt"
     path.write_text("0 1 1.0 2.0\n0 2 x 2.0\n")
     with pytest.raises(papermill.PapermillExecutionError, match="line 2"):
-        papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / NOTEBOOK.name),
-                                   parameters={"trajectory_file": str(path), "output_dir": str(tmp_path / "out")},
-                                   kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False)
+        papermill.execute_notebook(
+            str(NOTEBOOK),
+            str(tmp_path / NOTEBOOK.name),
+            parameters={"trajectory_file": str(path), "output_dir": str(tmp_path / "out")},
+            kernel_name="python3",
+            cwd=str(NOTEBOOK.parent),
+            progress_bar=False,
+        )

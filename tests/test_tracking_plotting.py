@@ -4,15 +4,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.animation import FuncAnimation  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+from matplotlib.colors import to_rgba
+from PIL import Image
 
-from gmmlib.plotting import save_animation  # noqa: E402
-from gmmlib.tracking import EMTracker, simulate_scenario  # noqa: E402
-from gmmlib.tracking.plotting import animate_tracking, plot_frame, plot_paths, track_colors  # noqa: E402
+from gmmlib.plotting import save_animation
+from gmmlib.tracking import EMTracker, simulate_scenario
+from gmmlib.tracking.plotting import animate_tracking, plot_frame, plot_paths, track_colors
 
 
 def test_plot_paths_breaks_lines_at_missing_frames():

@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from gmmlib.tracking import (CLUTTER, read_trajectories, scenario_from_trajectories, simulate_detections,
-                             simulate_scenario, trajectories_by_frame)
+from gmmlib.tracking import (
+    CLUTTER,
+    read_trajectories,
+    scenario_from_trajectories,
+    simulate_detections,
+    simulate_scenario,
+    trajectories_by_frame,
+)
 
 
 # -- simulate_scenario ------------------------------------------------------------------------------
@@ -44,16 +50,23 @@ def test_detections_follow_the_sensor_model():
     # A long static scene: 3 objects, many frames, to check the rates and the spread.
     n_frames, ids = 400, np.array([0, 1, 2])
     positions = np.array([[20.0, 20.0], [50.0, 80.0], [80.0, 30.0]])
-    scenario = simulate_detections([ids] * n_frames, [positions] * n_frames, [[0, 100], [0, 100]],
-                                   points_per_object=4.0, measurement_sigma=1.5, detection_probability=0.8,
-                                   clutter_per_frame=30.0, random_state=0)
+    scenario = simulate_detections(
+        [ids] * n_frames,
+        [positions] * n_frames,
+        [[0, 100], [0, 100]],
+        points_per_object=4.0,
+        measurement_sigma=1.5,
+        detection_probability=0.8,
+        clutter_per_frame=30.0,
+        random_state=0,
+    )
     labels = np.concatenate(scenario.detection_labels)
     points = np.concatenate(scenario.detections)
     clutter = points[labels == CLUTTER]
     assert len(clutter) / n_frames == pytest.approx(30.0, rel=0.03)
     assert np.all((clutter >= 0) & (clutter <= 100))
     # Mean points per object and frame: P_D * lambda = 3.2; the chance of none: 1 - P_D + P_D e^-4.
-    per_object = np.array([[np.sum(l == i) for i in ids] for l in scenario.detection_labels])
+    per_object = np.array([[np.sum(labels == i) for i in ids] for labels in scenario.detection_labels])
     assert per_object.mean() == pytest.approx(3.2, rel=0.05)
     assert np.mean(per_object == 0) == pytest.approx(0.2 + 0.8 * np.exp(-4), abs=0.03)
     for i in ids:
@@ -62,14 +75,17 @@ def test_detections_follow_the_sensor_model():
         np.testing.assert_allclose(offsets.std(axis=0), 1.5, rtol=0.05)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(region=[[0, 1], [5, 2]]), "region must be"),
-    (dict(measurement_sigma=0.0), "measurement_sigma must be > 0"),
-    (dict(detection_probability=1.5), "detection_probability must be <= 1"),
-    (dict(clutter_per_frame=-1.0), "clutter_per_frame must be >= 0"),
-    (dict(speed=(2.0, 1.0)), "speed must be a pair"),
-    (dict(n_objects=1), "n_objects must be >= 2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(region=[[0, 1], [5, 2]]), "region must be"),
+        (dict(measurement_sigma=0.0), "measurement_sigma must be > 0"),
+        (dict(detection_probability=1.5), "detection_probability must be <= 1"),
+        (dict(clutter_per_frame=-1.0), "clutter_per_frame must be >= 0"),
+        (dict(speed=(2.0, 1.0)), "speed must be a pair"),
+        (dict(n_objects=1), "n_objects must be >= 2"),
+    ],
+)
 def test_scenario_rejects_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simulate_scenario(**kwargs)
@@ -91,20 +107,23 @@ def test_read_trajectories_tabs_spaces_floats_and_comments(tmp_path):
 
 
 def test_frames_are_renumbered_by_the_frame_step_keeping_empty_frames():
-    truth_ids, truth_positions = trajectories_by_frame([780, 780, 800, 830], [2, 1, 1, 1],
-                                                       [[0, 0], [1, 1], [2, 2], [3, 3]])
+    truth_ids, truth_positions = trajectories_by_frame(
+        [780, 780, 800, 830], [2, 1, 1, 1], [[0, 0], [1, 1], [2, 2], [3, 3]]
+    )
     assert [ids.tolist() for ids in truth_ids] == [[1, 2], [], [1], [], [], [1]]  # step 10
     np.testing.assert_allclose(truth_positions[0], [[1, 1], [0, 0]])
     assert len(trajectories_by_frame([0, 10, 20], [1, 1, 1], np.zeros((3, 2)), max_frames=2)[0]) == 2
 
 
 def test_malformed_lines_are_reported_with_their_numbers(tmp_path):
-    text = ("0 1 1.0 2.0\n"
-            "0 2 1.0\n"                 # line 2: three fields
-            "10 1 one 2.0\n"            # line 3: not a number
-            "10.5 1 1.0 2.0\n"          # line 4: a fractional frame
-            "20 1 nan 2.0\n"            # line 5: not finite
-            "30 1 1.0 2.0 7\n")         # line 6: five fields
+    text = (
+        "0 1 1.0 2.0\n"
+        "0 2 1.0\n"  # line 2: three fields
+        "10 1 one 2.0\n"  # line 3: not a number
+        "10.5 1 1.0 2.0\n"  # line 4: a fractional frame
+        "20 1 nan 2.0\n"  # line 5: not finite
+        "30 1 1.0 2.0 7\n"
+    )  # line 6: five fields
     with pytest.raises(ValueError) as error:
         read_trajectories(write(tmp_path, text))
     message = str(error.value)
@@ -120,7 +139,7 @@ def test_repeated_frame_and_id_is_reported(tmp_path):
 
 
 def test_many_malformed_lines_are_summarised(tmp_path):
-    with pytest.raises(ValueError, match="line 10: .*; and 5 more$"):
+    with pytest.raises(ValueError, match=r"line 10: .*; and 5 more$"):
         read_trajectories(write(tmp_path, "bad\n" * 15))
 
 
@@ -130,8 +149,12 @@ def test_a_file_without_rows_is_an_error(tmp_path):
 
 
 def test_scenario_from_trajectories(tmp_path):
-    rows = [f"{10 * t} {i} {2.0 + 0.4 * t + 3 * i:.2f} {5.0 + i:.2f}" for t in range(30) for i in range(3)
-            if not (i == 2 and t < 10)]  # object 2 enters at frame 10
+    rows = [
+        f"{10 * t} {i} {2.0 + 0.4 * t + 3 * i:.2f} {5.0 + i:.2f}"
+        for t in range(30)
+        for i in range(3)
+        if not (i == 2 and t < 10)
+    ]  # object 2 enters at frame 10
     path = write(tmp_path, "\n".join(rows) + "\n")
     scenario = scenario_from_trajectories(path, measurement_sigma=0.15, clutter_per_frame=5.0, random_state=0)
     assert scenario.n_frames == 30 and scenario.crossing is None

@@ -5,9 +5,18 @@ import numpy as np
 import pytest
 
 from gmmlib import GaussianMixture, e_step, m_step
-from gmmlib.tracking import (EMTracker, clear_mot, constant_velocity_model, kalman_predict,
-                             kalman_update_weighted_mean, map_em_frame, ospa, per_frame_em, simulate_detections,
-                             simulate_scenario)
+from gmmlib.tracking import (
+    EMTracker,
+    clear_mot,
+    constant_velocity_model,
+    kalman_predict,
+    kalman_update_weighted_mean,
+    map_em_frame,
+    ospa,
+    per_frame_em,
+    simulate_detections,
+    simulate_scenario,
+)
 from gmmlib.tracking.tracker import birth_clusters, extended_object_log_ratio, log_existence_ratio
 
 R = np.eye(2)
@@ -44,8 +53,9 @@ def test_weighted_mean_update_is_the_kalman_update_with_r_over_n():
         np.testing.assert_allclose(updated_covariances[k], (np.eye(4) - gain @ H) @ covariances[k], atol=1e-12)
         # And the maximiser of sum_i gamma_i log N(z_i | Hx, R) + log N(x | m, P) (information form).
         information = np.linalg.inv(covariances[k]) + counts[k] * H.T @ H
-        np.testing.assert_allclose(updated_means[k], np.linalg.solve(
-            information, np.linalg.solve(covariances[k], means[k]) + H.T @ sums[k]))
+        np.testing.assert_allclose(
+            updated_means[k], np.linalg.solve(information, np.linalg.solve(covariances[k], means[k]) + H.T @ sums[k])
+        )
 
 
 def test_weighted_mean_update_without_detections_keeps_the_prior():
@@ -123,7 +133,7 @@ def test_map_em_without_detections_or_tracks():
 def test_gaussian_mixture_learns_the_clutter_fraction():
     rng = np.random.default_rng(6)
     objects = [c + rng.normal(size=(50, 2)) for c in ([20, 20], [50, 80], [80, 30], [40, 50])]
-    X = np.vstack(objects + [rng.uniform(0, 100, size=(300, 2))])  # clutter fraction 300 / 500 = 0.6
+    X = np.vstack([*objects, rng.uniform(0, 100, size=(300, 2))])  # clutter fraction 300 / 500 = 0.6
     model = GaussianMixture(4, background_volume=1e4, random_state=0).fit(X)
     assert model.background_weight_ == pytest.approx(0.6, abs=0.03)
     assert model.weights_.sum() + model.background_weight_ == pytest.approx(1.0)
@@ -205,8 +215,13 @@ def test_tracker_on_default_scenes(seed):
     window = range(crossing - 5, crossing + 6)
     ids = [scenario.truth_ids[t] for t in window]
     positions = [scenario.truth_positions[t][np.isin(i, [a, b])] for t, i in zip(window, ids)]
-    mot = clear_mot([i[np.isin(i, [a, b])] for i in ids], positions, [result.track_ids[t] for t in window],
-                    [result.track_positions[t] for t in window], gate=3.0)
+    mot = clear_mot(
+        [i[np.isin(i, [a, b])] for i in ids],
+        positions,
+        [result.track_ids[t] for t in window],
+        [result.track_positions[t] for t in window],
+        gate=3.0,
+    )
     assert mot.misses == 0 and mot.mismatches == 0
 
 
@@ -233,13 +248,16 @@ def test_tracker_deletes_a_track_whose_object_leaves():
     assert len(result.frames[-1].track_ids) == 0 or np.all(result.frames[-1].existence < 0.5)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(background_volume=0.0), "background_volume must be > 0"),
-    (dict(detection_probability=1.2), r"detection_probability must be in \(0, 1\]"),
-    (dict(birth_prior=1.0), r"birth_prior must be in \(0, 1\)"),
-    (dict(prune_threshold=0.6), "prune_threshold must be below existence_threshold"),
-    (dict(min_birth_detections=0), "min_birth_detections must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(background_volume=0.0), "background_volume must be > 0"),
+        (dict(detection_probability=1.2), r"detection_probability must be in \(0, 1\]"),
+        (dict(birth_prior=1.0), r"birth_prior must be in \(0, 1\)"),
+        (dict(prune_threshold=0.6), "prune_threshold must be below existence_threshold"),
+        (dict(min_birth_detections=0), "min_birth_detections must be >= 1"),
+    ],
+)
 def test_tracker_rejects_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         EMTracker(**{"background_volume": 1e4, **kwargs}).run([np.zeros((1, 2))])
@@ -253,8 +271,7 @@ def test_tracker_rejects_non_finite_detections():
 # -- the baseline ----------------------------------------------------------------------------------
 def test_per_frame_em_fits_each_frame_on_its_own():
     rng = np.random.default_rng(9)
-    detections = [frame(rng, [[30.0, 30.0], [70.0, 70.0]], n_points=30, n_clutter=5), np.ones((1, 2)),
-                  np.empty((0, 2))]
+    detections = [frame(rng, [[30.0, 30.0], [70.0, 70.0]], n_points=30, n_clutter=5), np.ones((1, 2)), np.empty((0, 2))]
     positions, n_not_converged = per_frame_em(detections, [2, 3, 1], 1e4, random_state=0)
     assert [len(p) for p in positions] == [2, 1, 0]  # at most one component per detection
     np.testing.assert_allclose(sorted(positions[0].tolist()), [[30, 30], [70, 70]], atol=0.6)

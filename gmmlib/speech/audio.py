@@ -154,8 +154,10 @@ def write_wav(path, signal, sample_rate):
         raise ValueError(f"signal must be 1-D (mono), got shape {signal.shape}")
     check_scalar(sample_rate, "sample_rate", int, minimum=1)
     if not np.all(np.isfinite(signal)) or np.any(np.abs(signal) > 1):
-        raise ValueError("signal must be finite and within [-1, 1]; scale it first (16-bit PCM would clip), "
-                         f"got values from {np.min(signal)!r} to {np.max(signal)!r}")
+        raise ValueError(
+            "signal must be finite and within [-1, 1]; scale it first (16-bit PCM would clip), "
+            f"got values from {np.min(signal)!r} to {np.max(signal)!r}"
+        )
     samples = np.clip(np.round(signal * 32768), -32768, 32767).astype(np.int16)
     wavfile.write(path, sample_rate, samples)
 
@@ -229,12 +231,15 @@ def load_wav_folder(folder, sample_rate=None):
         seen[key] = path.name
         loaded.append((key, path.name, rate, signal))
     if not loaded:
-        raise ValueError(f"folder {str(folder)!r} holds no usable {{label}}_{{speaker}}_{{index}}.wav file "
-                         f"({len(skipped)} skipped)")
+        raise ValueError(
+            f"folder {str(folder)!r} holds no usable {{label}}_{{speaker}}_{{index}}.wav file ({len(skipped)} skipped)"
+        )
     if sample_rate is None:
         counts = collections.Counter(rate for _, _, rate, _ in loaded)
         sample_rate = max(counts, key=lambda rate: (counts[rate], rate))
-    utterances = [Utterance(label, speaker, index, name, resample(signal, rate, sample_rate))
-                  for (label, speaker, index), name, rate, signal in loaded]
+    utterances = [
+        Utterance(label, speaker, index, name, resample(signal, rate, sample_rate))
+        for (label, speaker, index), name, rate, signal in loaded
+    ]
     utterances.sort(key=lambda u: (u.speaker, u.label, u.index))
     return Corpus(utterances, sample_rate, sorted(skipped))

@@ -30,7 +30,8 @@ Used in ``notebooks/04_speech_mfcc.ipynb``.
 """
 
 import numpy as np
-from scipy import fft, signal as sp_signal
+from scipy import fft
+from scipy import signal as sp_signal
 
 from .._validation import _describe, check_scalar
 
@@ -64,14 +65,17 @@ def _check_signal(signal):
     if array.dtype.kind not in "biuf":
         raise TypeError(f"signal must be a numeric 1-D array, got {_describe(array)}")
     if array.ndim != 1:
-        raise ValueError(f"signal must be 1-D (mono samples), got shape {array.shape}; "
-                         "average the channels of a stereo signal first")
+        raise ValueError(
+            f"signal must be 1-D (mono samples), got shape {array.shape}; average the channels of a stereo signal first"
+        )
     if array.size == 0:
         raise ValueError("signal must have at least one sample, got an empty array")
     array = array.astype(np.float64)
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"signal must be finite; found {array[~np.isfinite(array)][0]} at sample "
-                         f"{np.flatnonzero(~np.isfinite(array))[0]}")
+        raise ValueError(
+            f"signal must be finite; found {array[~np.isfinite(array)][0]} at sample "
+            f"{np.flatnonzero(~np.isfinite(array))[0]}"
+        )
     return array
 
 
@@ -80,8 +84,9 @@ def _check_features(features, name="features"):
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got {_describe(array)}")
     if array.ndim != 2 or array.shape[0] < 1:
-        raise ValueError(f"{name} must be 2-D of shape (n_frames, n_features) with n_frames >= 1, "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_frames, n_features) with n_frames >= 1, got shape {array.shape}"
+        )
     return array.astype(np.float64)
 
 
@@ -161,8 +166,10 @@ def power_spectrum(frames, n_fft):
     frames = _check_features(frames, "frames")
     check_scalar(n_fft, "n_fft", int, minimum=1)
     if n_fft < frames.shape[1]:
-        raise ValueError(f"n_fft={n_fft} is shorter than the frames of {frames.shape[1]} samples; "
-                         f"use n_fft >= {frames.shape[1]} (the FFT would drop the end of every frame)")
+        raise ValueError(
+            f"n_fft={n_fft} is shorter than the frames of {frames.shape[1]} samples; "
+            f"use n_fft >= {frames.shape[1]} (the FFT would drop the end of every frame)"
+        )
     return np.abs(fft.rfft(frames, n_fft, axis=1)) ** 2 / n_fft
 
 
@@ -200,8 +207,10 @@ def mel_filterbank(n_filters, n_fft, sample_rate, low_freq=0.0, high_freq=None, 
     check_scalar(low_freq, "low_freq", float, minimum=0)
     check_scalar(high_freq, "high_freq", float, minimum=0)
     if not low_freq < high_freq <= nyquist:
-        raise ValueError(f"low_freq and high_freq must satisfy 0 <= low_freq < high_freq <= sample_rate / 2 = "
-                         f"{nyquist!r}; got low_freq={low_freq!r}, high_freq={high_freq!r}")
+        raise ValueError(
+            f"low_freq and high_freq must satisfy 0 <= low_freq < high_freq <= sample_rate / 2 = "
+            f"{nyquist!r}; got low_freq={low_freq!r}, high_freq={high_freq!r}"
+        )
     edges = mel_to_hz(np.linspace(hz_to_mel(low_freq), hz_to_mel(high_freq), n_filters + 2))
     if rounded_bins:
         edges = np.floor((n_fft + 1) * edges / sample_rate)
@@ -253,14 +262,30 @@ def _window(window, frame_length):
         return sp_signal.get_window(window, frame_length, fftbins=False)
     values = np.asarray(window, dtype=np.float64)
     if values.shape != (frame_length,):
-        raise ValueError(f"window must be a name such as 'hamming', None, or an array of shape ({frame_length},) "
-                         f"(one frame), got {_describe(window)}")
+        raise ValueError(
+            f"window must be a name such as 'hamming', None, or an array of shape ({frame_length},) "
+            f"(one frame), got {_describe(window)}"
+        )
     return values
 
 
-def mfcc(signal, sample_rate, *, frame_length=0.025, frame_step=0.01, n_cepstra=13, n_filters=26, n_fft=None,
-         low_freq=0.0, high_freq=None, preemphasis=0.97, lifter=22, log_energy=True, window="hamming",
-         rounded_bins=False):
+def mfcc(
+    signal,
+    sample_rate,
+    *,
+    frame_length=0.025,
+    frame_step=0.01,
+    n_cepstra=13,
+    n_filters=26,
+    n_fft=None,
+    low_freq=0.0,
+    high_freq=None,
+    preemphasis=0.97,
+    lifter=22,
+    log_energy=True,
+    window="hamming",
+    rounded_bins=False,
+):
     """Mel-frequency cepstral coefficients of a mono signal, one row per frame.
 
     See the module docstring for the equations; each step is also a function of this module.
@@ -347,7 +372,7 @@ def deltas(features, width=2):
     padded = np.pad(features, ((width, width), (0, 0)), mode="edge")
     result = np.zeros_like(features)
     for n in range(1, width + 1):
-        result += n * (padded[width + n:width + n + n_frames] - padded[width - n:width - n + n_frames])
+        result += n * (padded[width + n : width + n + n_frames] - padded[width - n : width - n + n_frames])
     return result / (2 * sum(n * n for n in range(1, width + 1)))
 
 
@@ -399,8 +424,11 @@ def active_frames(signal, sample_rate, *, frame_length=0.025, frame_step=0.01, d
     """
     check_scalar(sample_rate, "sample_rate", float, minimum=0, include_minimum=False)
     check_scalar(dynamic_range_db, "dynamic_range_db", float, minimum=0)
-    frames = frame_signal(signal, seconds_to_samples(frame_length, sample_rate, "frame_length"),
-                          seconds_to_samples(frame_step, sample_rate, "frame_step"))
+    frames = frame_signal(
+        signal,
+        seconds_to_samples(frame_length, sample_rate, "frame_length"),
+        seconds_to_samples(frame_step, sample_rate, "frame_step"),
+    )
     energy = np.einsum("ij,ij->i", frames, frames)
     return energy >= energy.max() * 10.0 ** (-dynamic_range_db / 10.0)
 

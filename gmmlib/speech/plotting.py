@@ -28,8 +28,9 @@ def plot_waveform(signal, sample_rate, ax=None, **kwargs):
     return line
 
 
-def plot_spectrogram(signal, sample_rate, ax=None, frame_length=0.025, frame_step=0.01, dynamic_range_db=80.0,
-                     **kwargs):
+def plot_spectrogram(
+    signal, sample_rate, ax=None, frame_length=0.025, frame_step=0.01, dynamic_range_db=80.0, **kwargs
+):
     """Power of Hamming-windowed frames in dB below the loudest bin, against time and frequency.
 
     Parameters
@@ -109,8 +110,13 @@ def plot_features(features, frame_step=0.01, ax=None, **kwargs):
     """
     ax = plt.gca() if ax is None else ax
     features = np.asarray(features)
-    style = dict(aspect="auto", origin="lower", cmap="coolwarm", interpolation="nearest",
-                 extent=(0, features.shape[0] * frame_step, -0.5, features.shape[1] - 0.5))
+    style = dict(
+        aspect="auto",
+        origin="lower",
+        cmap="coolwarm",
+        interpolation="nearest",
+        extent=(0, features.shape[0] * frame_step, -0.5, features.shape[1] - 0.5),
+    )
     style.update(kwargs)
     image = ax.imshow(features.T, **style)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -142,8 +148,15 @@ def plot_confusion_matrix(matrix, classes, ax=None, **kwargs):
     threshold = matrix.max() / 2
     for (row, column), count in np.ndenumerate(matrix):
         if count:
-            ax.text(column, row, str(count), ha="center", va="center", fontsize=8,
-                    color="white" if count > threshold else "black")
+            ax.text(
+                column,
+                row,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if count > threshold else "black",
+            )
     ticks = np.arange(len(classes))
     ax.set_xticks(ticks, classes, rotation=90 if max(map(len, classes)) > 3 else 0)
     ax.set_yticks(ticks, classes)

@@ -86,13 +86,16 @@ def utterance_log_likelihoods(models, features):
     """
     lengths = np.array([len(f) for f in features])
     if lengths.size == 0 or np.any(lengths < 1):
-        raise ValueError("features must be a non-empty sequence of utterances with at least one frame each; "
-                         f"got frame counts {_describe(lengths)}")
+        raise ValueError(
+            "features must be a non-empty sequence of utterances with at least one frame each; "
+            f"got frame counts {_describe(lengths)}"
+        )
     frames = np.vstack(features)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     # Summed in float64: a float32 model's frame scores would round over long utterances.
-    return np.column_stack([np.add.reduceat(model.score_samples(frames).astype(np.float64), starts)
-                            for model in models.values()])
+    return np.column_stack(
+        [np.add.reduceat(model.score_samples(frames).astype(np.float64), starts) for model in models.values()]
+    )
 
 
 def classify(models, features):

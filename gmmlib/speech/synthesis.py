@@ -101,17 +101,19 @@ def make_speakers(n_speakers, seed=0):
     scales = rng.permutation(np.linspace(0.86, 1.2, n_speakers))
     speakers = []
     for number, scale in enumerate(scales, start=1):
-        speakers.append(Speaker(
-            name=f"spk{number:02d}",
-            f0=float(100.0 * (scale / 0.86) ** 2.5 * rng.uniform(0.9, 1.1)),
-            formant_scale=float(scale),
-            formant_offsets=tuple(float(v) for v in rng.normal(1.0, 0.04, size=5)),
-            bandwidth_scale=float(rng.uniform(0.8, 1.3)),
-            open_quotient=float(rng.uniform(0.45, 0.75)),
-            jitter=float(rng.uniform(0.005, 0.02)),
-            shimmer=float(rng.uniform(0.02, 0.08)),
-            breathiness=float(rng.uniform(0.01, 0.1)),
-        ))
+        speakers.append(
+            Speaker(
+                name=f"spk{number:02d}",
+                f0=float(100.0 * (scale / 0.86) ** 2.5 * rng.uniform(0.9, 1.1)),
+                formant_scale=float(scale),
+                formant_offsets=tuple(float(v) for v in rng.normal(1.0, 0.04, size=5)),
+                bandwidth_scale=float(rng.uniform(0.8, 1.3)),
+                open_quotient=float(rng.uniform(0.45, 0.75)),
+                jitter=float(rng.uniform(0.005, 0.02)),
+                shimmer=float(rng.uniform(0.02, 0.08)),
+                breathiness=float(rng.uniform(0.01, 0.1)),
+            )
+        )
     return speakers
 
 
@@ -162,7 +164,7 @@ def formant_filter(source, formants, bandwidths, sample_rate, block_length):
     radius = np.exp(-np.pi * bandwidths / sample_rate)
     a1 = -2.0 * radius * np.cos(2.0 * np.pi * formants / sample_rate)
     a2 = radius**2
-    sections = np.zeros(formants.shape + (6,))
+    sections = np.zeros((*formants.shape, 6))
     sections[..., 0] = 1.0 + a1 + a2
     sections[..., 3] = 1.0
     sections[..., 4] = a1
@@ -171,13 +173,13 @@ def formant_filter(source, formants, bandwidths, sample_rate, block_length):
     output = np.empty_like(source)
     for block in range(formants.shape[0]):
         start = block * block_length
-        chunk = source[start:start + block_length]
+        chunk = source[start : start + block_length]
         if chunk.size == 0:
             break
         b1, b2 = a1[block], a2[block]
         # Transposed direct-form state of an all-pole section from its last two outputs.
         state = np.column_stack([-b1 * last - b2 * before_last, -b2 * last])
-        output[start:start + chunk.size], state = sp_signal.sosfilt(sections[block], chunk, zi=state)
+        output[start : start + chunk.size], state = sp_signal.sosfilt(sections[block], chunk, zi=state)
         last = -state[:, 1] / b2
         before_last = -(state[:, 0] + b1 * last) / b2
     return output
@@ -189,7 +191,7 @@ def _raised_cosine_envelope(n_samples, ramp):
     if ramp > 0:
         rise = 0.5 * (1 - np.cos(np.pi * np.arange(ramp) / ramp))
         envelope[:ramp] = rise
-        envelope[n_samples - ramp:] = rise[::-1]
+        envelope[n_samples - ramp :] = rise[::-1]
     return envelope
 
 
@@ -223,8 +225,8 @@ def synthesize_word(word, speaker, sample_rate, rng, snr_db=30.0):
     glide = 0.06
     starts = np.concatenate([[0.0], np.cumsum(steady[:-1] + glide)])
     ends = starts + steady
-    n_voiced = int(round(ends[-1] * sample_rate))
-    block_length = int(round(BLOCK_SECONDS * sample_rate))
+    n_voiced = round(ends[-1] * sample_rate)
+    block_length = round(BLOCK_SECONDS * sample_rate)
     n_blocks = -(-n_voiced // block_length)
     block_times = (np.arange(n_blocks) + 0.5) * block_length / sample_rate
     # Formant tracks: each vowel's targets held over its steady part, linear glides between.
@@ -232,8 +234,9 @@ def synthesize_word(word, speaker, sample_rate, rng, snr_db=30.0):
     targets *= speaker.formant_scale * np.asarray(speaker.formant_offsets)
     targets *= rng.normal(1.0, 0.02, size=targets.shape)
     knots = np.column_stack([starts, ends]).ravel()
-    tracks = np.column_stack([np.interp(block_times, knots, np.repeat(targets[:, k], 2))
-                              for k in range(targets.shape[1])])
+    tracks = np.column_stack(
+        [np.interp(block_times, knots, np.repeat(targets[:, k], 2)) for k in range(targets.shape[1])]
+    )
     keep = tracks.max(axis=0) < 0.45 * sample_rate  # F4, F5 (or F3) above 0.45 fs are left out
     tracks = tracks[:, keep]
     widths = np.broadcast_to(np.asarray(BANDWIDTHS)[keep] * speaker.bandwidth_scale, tracks.shape)
@@ -261,12 +264,14 @@ def synthesize_word(word, speaker, sample_rate, rng, snr_db=30.0):
 
 def _check_word(word):
     if not isinstance(word, str) or not word or any(vowel not in VOWEL_FORMANTS for vowel in word):
-        raise ValueError(f"each word must be a non-empty string of the vowels {''.join(VOWEL_FORMANTS)}, "
-                         f"got {_describe(word)}")
+        raise ValueError(
+            f"each word must be a non-empty string of the vowels {''.join(VOWEL_FORMANTS)}, got {_describe(word)}"
+        )
 
 
-def generate_corpus(directory=None, *, n_speakers=6, words=DEFAULT_WORDS, n_utterances=10, sample_rate=16000,
-                    snr_db=30.0, seed=0):
+def generate_corpus(
+    directory=None, *, n_speakers=6, words=DEFAULT_WORDS, n_utterances=10, sample_rate=16000, snr_db=30.0, seed=0
+):
     """A corpus of ``n_speakers x len(words) x n_utterances`` synthetic utterances.
 
     Utterance ``(speaker, word, index)`` depends only on ``seed``, ``n_speakers``, the speaker's

@@ -24,8 +24,7 @@ from .._validation import check_scalar
 
 OSPA = namedtuple("OSPA", ["distance", "localisation", "cardinality"])
 GOSPA = namedtuple("GOSPA", ["distance", "localisation", "missed", "false"])
-ClearMOT = namedtuple("ClearMOT", ["mota", "motp", "matches", "misses", "false_positives", "mismatches",
-                                   "n_truth"])
+ClearMOT = namedtuple("ClearMOT", ["mota", "motp", "matches", "misses", "false_positives", "mismatches", "n_truth"])
 
 
 def _point_set(points, name, n_features=None):
@@ -43,8 +42,9 @@ def _point_sets(truth, estimates):
     if len(X) == 0 and len(Y):
         X = X.reshape(0, Y.shape[1])
     if len(X) and len(Y) and X.shape[1] != Y.shape[1]:
-        raise ValueError(f"truth and estimates must have the same number of features, got {X.shape[1]} "
-                         f"and {Y.shape[1]}")
+        raise ValueError(
+            f"truth and estimates must have the same number of features, got {X.shape[1]} and {Y.shape[1]}"
+        )
     return X, Y
 
 
@@ -130,8 +130,11 @@ def ospa(truth, estimates, c, p=1.0):
         costs, rows, columns = _cut_off_costs(X, Y, c, p)
         localisation_sum = float(costs[rows, columns].sum())
     cardinality_sum = c**p * abs(m - n)
-    return OSPA(float(((localisation_sum + cardinality_sum) / largest) ** (1 / p)),
-                float((localisation_sum / largest) ** (1 / p)), float((cardinality_sum / largest) ** (1 / p)))
+    return OSPA(
+        float(((localisation_sum + cardinality_sum) / largest) ** (1 / p)),
+        float((localisation_sum / largest) ** (1 / p)),
+        float((cardinality_sum / largest) ** (1 / p)),
+    )
 
 
 def gospa(truth, estimates, c, p=1.0):
@@ -208,9 +211,11 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
     """
     check_scalar(gate, "gate", float, minimum=0, include_minimum=False)
     if not len(truth_ids) == len(truth_positions) == len(track_ids) == len(track_positions):
-        raise ValueError(f"truth_ids, truth_positions, track_ids and track_positions must have one entry per "
-                         f"frame, got lengths {len(truth_ids)}, {len(truth_positions)}, {len(track_ids)} and "
-                         f"{len(track_positions)}")
+        raise ValueError(
+            f"truth_ids, truth_positions, track_ids and track_positions must have one entry per "
+            f"frame, got lengths {len(truth_ids)}, {len(truth_positions)}, {len(track_ids)} and "
+            f"{len(track_positions)}"
+        )
     mapping = {}  # object -> hypothesis
     matches = misses = false_positives = mismatches = n_truth = 0
     distance_sum = 0.0
@@ -218,8 +223,10 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
         objects, hypotheses = (np.asarray(a, dtype=int).reshape(-1) for a in (objects, hypotheses))
         X, Y = _point_sets(X, Y)
         if len(objects) != len(X) or len(hypotheses) != len(Y):
-            raise ValueError(f"frame {frame}: ids and positions differ in length ({len(objects)} objects with "
-                             f"{len(X)} positions, {len(hypotheses)} tracks with {len(Y)} positions)")
+            raise ValueError(
+                f"frame {frame}: ids and positions differ in length ({len(objects)} objects with "
+                f"{len(X)} positions, {len(hypotheses)} tracks with {len(Y)} positions)"
+            )
         distances = cdist(X, Y) if len(X) and len(Y) else np.empty((len(X), len(Y)))
         column_of = {int(h): j for j, h in enumerate(hypotheses)}
         pairs = []
@@ -234,8 +241,9 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
             # Pairs outside the gate get a cost that no set of gated pairs can beat.
             cost = np.where(block <= gate, block, gate * (1 + min(block.shape)) + 1.0)
             rows, columns = linear_sum_assignment(cost)
-            new = [(int(free_rows[r]), int(free_columns[col])) for r, col in zip(rows, columns)
-                   if block[r, col] <= gate]
+            new = [
+                (int(free_rows[r]), int(free_columns[col])) for r, col in zip(rows, columns) if block[r, col] <= gate
+            ]
             updates = {int(objects[i]): int(hypotheses[j]) for i, j in new}
             mismatches += sum(o in mapping and mapping[o] != h for o, h in updates.items())
             taken = set(updates.values())

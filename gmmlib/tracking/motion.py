@@ -39,8 +39,9 @@ def constant_velocity_model(process_noise, dt=1.0):
     check_scalar(dt, "dt", float, minimum=0, include_minimum=False)
     identity = np.eye(N_POSITION)
     transition = np.block([[identity, dt * identity], [np.zeros_like(identity), identity]])
-    process_covariance = process_noise * np.block([[dt**3 / 3 * identity, dt**2 / 2 * identity],
-                                                   [dt**2 / 2 * identity, dt * identity]])
+    process_covariance = process_noise * np.block(
+        [[dt**3 / 3 * identity, dt**2 / 2 * identity], [dt**2 / 2 * identity, dt * identity]]
+    )
     return transition, process_covariance
 
 
@@ -93,7 +94,7 @@ def kalman_update_weighted_mean(means, covariances, counts, sums, measurement_co
     covariances : ndarray of shape (n_tracks, 4, 4)
         Posterior covariances, symmetric.
     """
-    cross = covariances[:, :, :N_POSITION]                      # P H^T, (k, 4, 2)
+    cross = covariances[:, :, :N_POSITION]  # P H^T, (k, 4, 2)
     innovation_covariance = counts[:, None, None] * cross[:, :N_POSITION, :] + measurement_covariance
     innovation = sums - counts[:, None] * means[:, :N_POSITION]
     # S_k^{-1} [innovation | H P] in one solve per component.

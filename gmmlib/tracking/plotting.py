@@ -54,8 +54,7 @@ def plot_paths(paths, ax=None, **kwargs):
     return lines
 
 
-def plot_frame(points, resp, means, measurement_covariance, track_ids, ax=None, n_std=(2,), point_size=14,
-               **kwargs):
+def plot_frame(points, resp, means, measurement_covariance, track_ids, ax=None, n_std=(2,), point_size=14, **kwargs):
     """One frame's mixture: detections coloured by responsibility (clutter grey) and ellipses.
 
     Parameters
@@ -85,8 +84,13 @@ def plot_frame(points, resp, means, measurement_covariance, track_ids, ax=None, 
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     means = np.asarray(means, dtype=np.float64).reshape(-1, 2)
     colors = track_colors(track_ids)
-    scatter = ax.scatter(points[:, 0], points[:, 1], s=point_size, linewidths=0,
-                         c=responsibility_colors(resp, colors) if len(points) else None)
+    scatter = ax.scatter(
+        points[:, 0],
+        points[:, 1],
+        s=point_size,
+        linewidths=0,
+        c=responsibility_colors(resp, colors) if len(points) else None,
+    )
     covariances = np.broadcast_to(measurement_covariance, (len(means), 2, 2))
     ellipses = plot_covariance_ellipses(means, covariances, ax=ax, n_std=n_std, colors=colors, **kwargs)
     return scatter, ellipses
@@ -123,8 +127,16 @@ def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=N
     ax.set_aspect("equal")
     paths = result.track_paths()
     artists = []
-    label = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", fontsize=8,
-                    bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"))
+    label = ax.text(
+        0.02,
+        0.98,
+        "",
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        fontsize=8,
+        bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
+    )
 
     def draw(t):
         for artist in artists:
@@ -132,8 +144,15 @@ def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=N
         artists.clear()
         record = result.frames[t]
         reported = np.isin(record.track_ids, result.track_ids[t])
-        scatter, ellipses = plot_frame(scenario.detections[t], record.fit.resp, record.fit.state_means[:, :2],
-                                       measurement_covariance, record.track_ids, ax=ax, point_size=point_size)
+        scatter, ellipses = plot_frame(
+            scenario.detections[t],
+            record.fit.resp,
+            record.fit.state_means[:, :2],
+            measurement_covariance,
+            record.track_ids,
+            ax=ax,
+            point_size=point_size,
+        )
         for ellipse, solid in zip(ellipses, reported):
             ellipse.set_linestyle("-" if solid else "--")
         artists.extend([scatter, *ellipses])
@@ -142,8 +161,7 @@ def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=N
         for identity in result.track_ids[t]:
             track_frames, positions = paths[int(identity)]
             recent = (track_frames <= t) & (track_frames > t - tail)
-            artists.extend(plot_paths({int(identity): (track_frames[recent], positions[recent])}, ax=ax,
-                                      linewidth=1.5))
+            artists.extend(plot_paths({int(identity): (track_frames[recent], positions[recent])}, ax=ax, linewidth=1.5))
         label.set_text(f"frame {t}: {len(truth)} objects, {len(result.track_ids[t])} tracks")
         ax.set_xlim(*region[0])
         ax.set_ylim(*region[1])

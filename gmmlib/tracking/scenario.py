@@ -81,8 +81,18 @@ def check_region(region):
     return array
 
 
-def simulate_detections(truth_ids, truth_positions, region, *, points_per_object=4.0, measurement_sigma=1.0,
-                        detection_probability=1.0, clutter_per_frame=30.0, random_state=None, crossing=None):
+def simulate_detections(
+    truth_ids,
+    truth_positions,
+    region,
+    *,
+    points_per_object=4.0,
+    measurement_sigma=1.0,
+    detection_probability=1.0,
+    clutter_per_frame=30.0,
+    random_state=None,
+    crossing=None,
+):
     """Detections from true positions: extended-object points plus uniform clutter.
 
     Parameters
@@ -116,8 +126,10 @@ def simulate_detections(truth_ids, truth_positions, region, *, points_per_object
         raise ValueError(f"detection_probability must be <= 1, got {detection_probability!r}")
     check_scalar(clutter_per_frame, "clutter_per_frame", float, minimum=0)
     if len(truth_ids) != len(truth_positions):
-        raise ValueError(f"truth_ids and truth_positions must have one entry per frame, got {len(truth_ids)} "
-                         f"and {len(truth_positions)}")
+        raise ValueError(
+            f"truth_ids and truth_positions must have one entry per frame, got {len(truth_ids)} "
+            f"and {len(truth_positions)}"
+        )
     rng = check_random_state(random_state)
     ids_out, positions_out, detections, labels = [], [], [], []
     for ids, positions in zip(truth_ids, truth_positions):
@@ -140,10 +152,20 @@ def simulate_detections(truth_ids, truth_positions, region, *, points_per_object
     return Scenario(region, ids_out, positions_out, detections, labels, crossing)
 
 
-def simulate_scenario(n_frames=60, n_objects=4, *, region=((0.0, 100.0), (0.0, 100.0)), speed=(0.6, 1.4),
-                      process_noise=0.005, crossing_angle=(60.0, 120.0), points_per_object=4.0,
-                      measurement_sigma=1.0, detection_probability=1.0, clutter_per_frame=30.0,
-                      random_state=None):
+def simulate_scenario(
+    n_frames=60,
+    n_objects=4,
+    *,
+    region=((0.0, 100.0), (0.0, 100.0)),
+    speed=(0.6, 1.4),
+    process_noise=0.005,
+    crossing_angle=(60.0, 120.0),
+    points_per_object=4.0,
+    measurement_sigma=1.0,
+    detection_probability=1.0,
+    clutter_per_frame=30.0,
+    random_state=None,
+):
     """A synthetic scene with a crossing pair and objects that appear and disappear.
 
     Objects 0 and 1 are at the same point, near the centre of the region, in frame
@@ -225,10 +247,15 @@ def simulate_scenario(n_frames=60, n_objects=4, *, region=((0.0, 100.0), (0.0, 1
             truth_positions[first + offset].append(positions[offset])
     return simulate_detections(
         [np.array(ids, dtype=int) for ids in truth_ids],
-        [np.reshape(np.array(p, dtype=np.float64), (-1, 2)) for p in truth_positions], region,
-        points_per_object=points_per_object, measurement_sigma=measurement_sigma,
-        detection_probability=detection_probability, clutter_per_frame=clutter_per_frame, random_state=rng,
-        crossing=(0, 1, crossing_frame))
+        [np.reshape(np.array(p, dtype=np.float64), (-1, 2)) for p in truth_positions],
+        region,
+        points_per_object=points_per_object,
+        measurement_sigma=measurement_sigma,
+        detection_probability=detection_probability,
+        clutter_per_frame=clutter_per_frame,
+        random_state=rng,
+        crossing=(0, 1, crossing_frame),
+    )
 
 
 def _check_range(value, name, minimum):

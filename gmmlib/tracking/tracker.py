@@ -86,8 +86,16 @@ def log_prior_density(positions, prior_means, prior_covariances):
     return float(-0.5 * np.sum(N_POSITION * LOG_2PI + log_det + np.einsum("kj,kj->k", whitened, whitened)))
 
 
-def map_em_frame(detections, predicted_means, predicted_covariances, measurement_covariance, background_volume,
-                 max_iter=50, tol=1e-6, measurement_precision_cholesky=None):
+def map_em_frame(
+    detections,
+    predicted_means,
+    predicted_covariances,
+    measurement_covariance,
+    background_volume,
+    max_iter=50,
+    tol=1e-6,
+    measurement_precision_cholesky=None,
+):
     """EM on one frame with a uniform background and a Kalman prior on each component's mean.
 
     Starts from the predicted positions and equal weights ``1 / (n_tracks + 1)``. E-step:
@@ -126,8 +134,11 @@ def map_em_frame(detections, predicted_means, predicted_covariances, measurement
     FrameFit
     """
     n_detections, n_tracks = len(detections), len(predicted_means)
-    measurement_factor = (precision_cholesky(measurement_covariance, "tied") if measurement_precision_cholesky is None
-                          else measurement_precision_cholesky)
+    measurement_factor = (
+        precision_cholesky(measurement_covariance, "tied")
+        if measurement_precision_cholesky is None
+        else measurement_precision_cholesky
+    )
     prior_means = predicted_means[:, :N_POSITION]
     prior_covariances = predicted_covariances[:, :N_POSITION, :N_POSITION]
     background = np.full((n_detections, 1), -np.log(background_volume))
@@ -137,23 +148,32 @@ def map_em_frame(detections, predicted_means, predicted_covariances, measurement
     objective = []
     for iteration in range(max_iter + 1):
         log_component_density = log_gaussian_density_from_precision_cholesky(
-            detections, state_means[:, :N_POSITION], measurement_factor, "tied")
+            detections, state_means[:, :N_POSITION], measurement_factor, "tied"
+        )
         with np.errstate(divide="ignore"):  # a weight of 0 is a column that explains nothing
             log_joint = np.hstack([log_component_density, background]) + np.log(weights)
         log_norm = logsumexp(log_joint, axis=1)
         resp = np.exp(log_joint - log_norm[:, None])
-        objective.append(float(log_norm.sum())
-                         + log_prior_density(state_means[:, :N_POSITION], prior_means, prior_covariances))
-        if n_detections == 0 or iteration == max_iter or (
-                iteration > 0 and abs(objective[-1] - objective[-2]) < tol * n_detections):
+        objective.append(
+            float(log_norm.sum()) + log_prior_density(state_means[:, :N_POSITION], prior_means, prior_covariances)
+        )
+        if (
+            n_detections == 0
+            or iteration == max_iter
+            or (iteration > 0 and abs(objective[-1] - objective[-2]) < tol * n_detections)
+        ):
             break
         counts = resp.sum(axis=0)
         # pi_0 = N_0 / n; the objects share the rest equally (10 eps keeps both parts positive).
         background_weight = (counts[-1] + eps) / (n_detections + 2 * eps)
         weights = np.append(np.full(n_tracks, (1 - background_weight) / max(n_tracks, 1)), background_weight)
         state_means, state_covariances = kalman_update_weighted_mean(
-            predicted_means, predicted_covariances, counts[:n_tracks], resp[:, :n_tracks].T @ detections,
-            measurement_covariance)
+            predicted_means,
+            predicted_covariances,
+            counts[:n_tracks],
+            resp[:, :n_tracks].T @ detections,
+            measurement_covariance,
+        )
     return FrameFit(state_means, state_covariances, weights, resp, log_component_density, log_norm, objective)
 
 
@@ -258,11 +278,17 @@ def log_existence_ratio(fit, existence, background_volume, points_per_object, de
     log_ratio : ndarray of shape (n_tracks,)
     """
     n_tracks = len(existence)
-    log_clutter, log_tracks = log_other_intensity(fit, existence, background_volume, points_per_object,
-                                                  detection_probability)
+    log_clutter, log_tracks = log_other_intensity(
+        fit, existence, background_volume, points_per_object, detection_probability
+    )
     leave_out = np.where(np.eye(n_tracks, dtype=bool), -np.inf, 0.0)
-    columns = np.concatenate([log_tracks[:, None, :] + leave_out[None],
-                              np.broadcast_to(log_clutter[:, :, None], (len(log_clutter), n_tracks, 1))], axis=2)
+    columns = np.concatenate(
+        [
+            log_tracks[:, None, :] + leave_out[None],
+            np.broadcast_to(log_clutter[:, :, None], (len(log_clutter), n_tracks, 1)),
+        ],
+        axis=2,
+    )
     log_rest = logsumexp(columns, axis=2)
     return extended_object_log_ratio(fit.log_component_density, log_rest, points_per_object, detection_probability)
 
@@ -365,10 +391,24 @@ class EMTracker:
         EM settings of :func:`map_em_frame`.
     """
 
-    def __init__(self, background_volume, measurement_sigma=1.0, *, points_per_object=4.0, detection_probability=1.0,
-                 process_noise=0.005, survival_probability=0.99, birth_prior=1e-5, existence_threshold=0.5,
-                 prune_threshold=0.01, birth_velocity_sigma=1.0, birth_gate=3.0, min_birth_detections=2,
-                 max_iter=50, tol=1e-6):
+    def __init__(
+        self,
+        background_volume,
+        measurement_sigma=1.0,
+        *,
+        points_per_object=4.0,
+        detection_probability=1.0,
+        process_noise=0.005,
+        survival_probability=0.99,
+        birth_prior=1e-5,
+        existence_threshold=0.5,
+        prune_threshold=0.01,
+        birth_velocity_sigma=1.0,
+        birth_gate=3.0,
+        min_birth_detections=2,
+        max_iter=50,
+        tol=1e-6,
+    ):
         self.background_volume = background_volume
         self.measurement_sigma = measurement_sigma
         self.points_per_object = points_per_object
@@ -385,18 +425,30 @@ class EMTracker:
         self.tol = tol
 
     def _check_parameters(self):
-        for name in ("background_volume", "measurement_sigma", "points_per_object", "birth_velocity_sigma",
-                     "birth_gate"):
+        for name in (
+            "background_volume",
+            "measurement_sigma",
+            "points_per_object",
+            "birth_velocity_sigma",
+            "birth_gate",
+        ):
             check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
-        for name in ("detection_probability", "survival_probability", "existence_threshold", "birth_prior",
-                     "prune_threshold"):
+        for name in (
+            "detection_probability",
+            "survival_probability",
+            "existence_threshold",
+            "birth_prior",
+            "prune_threshold",
+        ):
             value = check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
             open_above = name in ("birth_prior", "prune_threshold")
             if value > 1 or (open_above and value == 1):
                 raise ValueError(f"{name} must be in (0, 1{')' if open_above else ']'}, got {value!r}")
         if self.prune_threshold >= self.existence_threshold:
-            raise ValueError(f"prune_threshold must be below existence_threshold, got {self.prune_threshold!r} "
-                             f">= {self.existence_threshold!r}")
+            raise ValueError(
+                f"prune_threshold must be below existence_threshold, got {self.prune_threshold!r} "
+                f">= {self.existence_threshold!r}"
+            )
         check_scalar(self.process_noise, "process_noise", float, minimum=0)
         check_scalar(self.min_birth_detections, "min_birth_detections", int, minimum=1)
         check_scalar(self.max_iter, "max_iter", int, minimum=0)
@@ -418,8 +470,9 @@ class EMTracker:
         transition, process_covariance = constant_velocity_model(self.process_noise)
         measurement_covariance = self.measurement_sigma**2 * np.eye(N_POSITION)
         measurement_factor = precision_cholesky(measurement_covariance, "tied")
-        birth_covariance = np.diag([self.measurement_sigma**2] * N_POSITION
-                                   + [self.birth_velocity_sigma**2] * N_POSITION)
+        birth_covariance = np.diag(
+            [self.measurement_sigma**2] * N_POSITION + [self.birth_velocity_sigma**2] * N_POSITION
+        )
         birth_log_odds = np.log(self.birth_prior) - np.log1p(-self.birth_prior)
         ids = np.empty(0, dtype=int)
         means, covariances = np.empty((0, 4)), np.empty((0, 4, 4))
@@ -434,38 +487,58 @@ class EMTracker:
                     raise ValueError(f"detections of frame {frame} must be finite")
                 means, covariances = kalman_predict(means, covariances, transition, process_covariance)
                 predicted = self.survival_probability * existence
-                fit = map_em_frame(points, means, covariances, measurement_covariance, self.background_volume,
-                                   self.max_iter, self.tol, measurement_factor)
+                fit = map_em_frame(
+                    points,
+                    means,
+                    covariances,
+                    measurement_covariance,
+                    self.background_volume,
+                    self.max_iter,
+                    self.tol,
+                    measurement_factor,
+                )
                 means, covariances = fit.state_means, fit.state_covariances
-                log_odds = np.log(predicted) - np.log1p(-predicted) + log_existence_ratio(
-                    fit, predicted, self.background_volume, self.points_per_object, self.detection_probability)
+                log_odds = (
+                    np.log(predicted)
+                    - np.log1p(-predicted)
+                    + log_existence_ratio(
+                        fit, predicted, self.background_volume, self.points_per_object, self.detection_probability
+                    )
+                )
                 existence = _logistic(log_odds)
                 record = FrameRecord(ids, existence, fit, np.empty(0, dtype=int))
                 keep = existence >= self.prune_threshold
                 ids, means, covariances, existence = ids[keep], means[keep], covariances[keep], existence[keep]
                 unexplained = fit.resp[:, -1] > 0.5
-                clusters = birth_clusters(points[unexplained], self.birth_gate * self.measurement_sigma,
-                                          self.min_birth_detections)
+                clusters = birth_clusters(
+                    points[unexplained], self.birth_gate * self.measurement_sigma, self.min_birth_detections
+                )
                 if clusters:
                     centres = np.array([points[unexplained][cluster].mean(axis=0) for cluster in clusters])
                     # Each cluster against the fitted mixture, which explains it as clutter.
                     log_density = log_gaussian_density_from_precision_cholesky(
-                        points[unexplained], centres, measurement_factor, "tied")
+                        points[unexplained], centres, measurement_factor, "tied"
+                    )
                     in_cluster = np.zeros(log_density.shape, dtype=bool)
                     for c, cluster in enumerate(clusters):
                         in_cluster[cluster, c] = True
-                    log_clutter, log_tracks = log_other_intensity(fit, predicted, self.background_volume,
-                                                                  self.points_per_object, self.detection_probability)
+                    log_clutter, log_tracks = log_other_intensity(
+                        fit, predicted, self.background_volume, self.points_per_object, self.detection_probability
+                    )
                     log_rest = logsumexp(np.hstack([log_clutter, log_tracks])[unexplained], axis=1)
-                    log_ratio = extended_object_log_ratio(np.where(in_cluster, log_density, -np.inf),
-                                                          np.broadcast_to(log_rest[:, None], log_density.shape),
-                                                          self.points_per_object, self.detection_probability)
+                    log_ratio = extended_object_log_ratio(
+                        np.where(in_cluster, log_density, -np.inf),
+                        np.broadcast_to(log_rest[:, None], log_density.shape),
+                        self.points_per_object,
+                        self.detection_probability,
+                    )
                     record.births = np.arange(next_id, next_id + len(clusters))
                     next_id += len(clusters)
                     ids = np.concatenate([ids, record.births])
                     means = np.vstack([means, np.hstack([centres, np.zeros_like(centres)])])
                     covariances = np.concatenate(
-                        [covariances, np.repeat(birth_covariance[None], len(clusters), axis=0)])
+                        [covariances, np.repeat(birth_covariance[None], len(clusters), axis=0)]
+                    )
                     existence = np.concatenate([existence, _logistic(birth_log_odds + log_ratio)])
                 reported = existence >= self.existence_threshold
                 result.track_ids.append(ids[reported])
@@ -513,8 +586,9 @@ def per_frame_em(detections, n_components, background_volume, *, covariance_type
             if k == 0:
                 positions.append(np.empty((0, N_POSITION)))
                 continue
-            model = GaussianMixture(k, covariance_type=covariance_type, background_volume=background_volume,
-                                    random_state=rng)
+            model = GaussianMixture(
+                k, covariance_type=covariance_type, background_volume=background_volume, random_state=rng
+            )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model.fit(points)

@@ -75,13 +75,16 @@ def read_trajectories(path):
         _, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
         for index in np.sort(first[counts > 1]):
             repeats = [line_numbers[i] for i in np.flatnonzero(np.all(keys == keys[index], axis=1))]
-            problems.append(f"lines {', '.join(map(str, repeats))}: frame {keys[index][0]} and id "
-                            f"{keys[index][1]} appear more than once")
+            problems.append(
+                f"lines {', '.join(map(str, repeats))}: frame {keys[index][0]} and id "
+                f"{keys[index][1]} appear more than once"
+            )
     if problems:
         shown = problems[:MAX_REPORTED_LINES]
         more = len(problems) - len(shown)
-        raise ValueError(f"malformed trajectory file {path.name}: " + "; ".join(shown)
-                         + (f"; and {more} more" if more else ""))
+        raise ValueError(
+            f"malformed trajectory file {path.name}: " + "; ".join(shown) + (f"; and {more} more" if more else "")
+        )
     if not frames:
         raise ValueError(f"trajectory file {path.name} has no rows 'frame id x y'")
     return np.array(frames, dtype=int), np.array(ids, dtype=int), np.array(positions, dtype=np.float64)
@@ -111,12 +114,23 @@ def trajectories_by_frame(frames, ids, positions, max_frames=None):
     order = np.lexsort((ids, index))
     index, ids, positions = index[order], ids[order], positions[order]
     bounds = np.searchsorted(index, np.arange(n_frames + 1))
-    return ([ids[bounds[t]:bounds[t + 1]] for t in range(n_frames)],
-            [positions[bounds[t]:bounds[t + 1]] for t in range(n_frames)])
+    return (
+        [ids[bounds[t] : bounds[t + 1]] for t in range(n_frames)],
+        [positions[bounds[t] : bounds[t + 1]] for t in range(n_frames)],
+    )
 
 
-def scenario_from_trajectories(path, *, max_frames=None, points_per_object=4.0, measurement_sigma=1.0,
-                               detection_probability=1.0, clutter_per_frame=30.0, margin=None, random_state=None):
+def scenario_from_trajectories(
+    path,
+    *,
+    max_frames=None,
+    points_per_object=4.0,
+    measurement_sigma=1.0,
+    detection_probability=1.0,
+    clutter_per_frame=30.0,
+    margin=None,
+    random_state=None,
+):
     """Detections from a recorded trajectory file, as :func:`gmmlib.tracking.simulate_scenario` makes.
 
     Each recorded position is an object's true position; detections and clutter come from
@@ -143,6 +157,13 @@ def scenario_from_trajectories(path, *, max_frames=None, points_per_object=4.0, 
     used = np.concatenate(truth_positions)
     margin = 3 * measurement_sigma if margin is None else margin
     region = np.column_stack([used.min(axis=0) - margin, used.max(axis=0) + margin])
-    return simulate_detections(truth_ids, truth_positions, region, points_per_object=points_per_object,
-                               measurement_sigma=measurement_sigma, detection_probability=detection_probability,
-                               clutter_per_frame=clutter_per_frame, random_state=random_state)
+    return simulate_detections(
+        truth_ids,
+        truth_positions,
+        region,
+        points_per_object=points_per_object,
+        measurement_sigma=measurement_sigma,
+        detection_probability=detection_probability,
+        clutter_per_frame=clutter_per_frame,
+        random_state=random_state,
+    )
