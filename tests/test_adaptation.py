@@ -10,7 +10,7 @@ from gmmlib.adaptation import map_adapt
 
 @pytest.fixture(scope="module")
 def speaker_data():
-    return [*np.random.default_rng(1).normal(size=(60, 3)), 1.0, 0.5, -0.5]
+    return np.random.default_rng(1).normal(size=(60, 3)) + np.array([1.0, 0.5, -0.5])
 
 
 def fitted_ubm(covariance_type, **params):
