@@ -25,7 +25,7 @@ lint: $(INSTALLED)
 # Lint, unit tests, then every notebook under strict nbval (text outputs compared with the committed ones).
 test: lint
 	$(BIN)/python -c "import matplotlib.pyplot"  # build the font cache outside any notebook output
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests gmmlib notebooks --doctest-modules --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 # Run every notebook with papermill into reports/ and render HTML; PARAMS=file.yaml overrides parameters.
