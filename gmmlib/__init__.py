@@ -4,7 +4,7 @@ from importlib.metadata import version
 
 from .adaptation import map_adapt
 from .em import e_step, log_weighted_densities, m_step
-from .exceptions import ConvergenceWarning, GmmlibWarning, NotFittedError
+from .exceptions import ConvergenceWarning, EmptyComponentWarning, FeatureNamesWarning, GmmlibWarning, NotFittedError
 from .gaussian import log_gaussian_density, precision_cholesky
 from .mixture import GaussianMixture
 
@@ -12,6 +12,8 @@ __version__ = version("gmmlib")
 
 __all__ = [
     "ConvergenceWarning",
+    "EmptyComponentWarning",
+    "FeatureNamesWarning",
     "GaussianMixture",
     "GmmlibWarning",
     "NotFittedError",

@@ -19,38 +19,95 @@ def _describe(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _numeric_array(value, name):
+    """``value`` as a real numeric numpy array (objects converted to float), or a named error."""
+    if hasattr(value, "toarray") and hasattr(value, "nnz"):  # scipy.sparse, without importing it
+        raise TypeError(
+            f"{name} is a sparse matrix, but sparse data is not supported; pass a dense array, e.g. {name}.toarray()"
+        )
+    try:
+        array = np.asarray(value)
+    except Exception as exc:  # ragged nested lists and the like
+        raise TypeError(f"{name} must be a numeric array; could not convert it: {exc}") from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {array.dtype}; pass a real array")
+    if array.dtype.kind == "O":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be numeric; could not convert its entries to float: {exc}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric, got {_describe(array)}")
+    return array
+
+
 def check_data(X, name="X", min_samples=1):
     """Return ``X`` as a finite 2-D float64 or float32 array.
 
-    float32 input stays float32; every other numeric dtype becomes float64.
+    float32 input stays float32; every other numeric dtype becomes float64. Values whose squares
+    (summed over features and samples) would overflow the data type are refused: EM needs them.
     """
-    try:
-        array = np.asarray(X)
-    except Exception as exc:  # ragged nested lists and the like
-        raise TypeError(f"{name} must be a numeric 2-D array; could not convert it: {exc}") from exc
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got {_describe(array)}")
+    array = _numeric_array(X, name)
     if array.ndim != 2:
         raise ValueError(
-            f"{name} must be 2-D of shape (n_samples, n_features), got {array.ndim}-D "
-            f"of shape {array.shape}; reshape 1-D data with X.reshape(-1, 1)"
+            f"{name} must be 2-D of shape (n_samples, n_features), got {array.ndim}-D of shape {array.shape}; "
+            f"Reshape your data with {name}.reshape(-1, 1) if it has a single feature, or {name}.reshape(1, -1) "
+            "if it is a single sample"
         )
     if array.shape[0] < min_samples:
-        raise ValueError(f"{name} must have at least {min_samples} sample(s), got shape {array.shape}")
+        raise ValueError(
+            f"{name} has {array.shape[0]} sample(s) (shape={array.shape}) while a minimum of {min_samples} is required"
+        )
     if array.shape[1] < 1:
-        raise ValueError(f"{name} must have at least 1 feature, got shape {array.shape}")
+        raise ValueError(f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required.")
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     array = np.ascontiguousarray(array, dtype=dtype)
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
-            f"{name} must contain only finite values; found {float(array[tuple(bad)])} at row {bad[0]}, column {bad[1]}"
+            f"{name} must contain only finite values (no NaN or inf); found {float(array[tuple(bad)])} "
+            f"at row {bad[0]}, column {bad[1]}"
         )
+    _check_magnitude(array, name)
     return array
 
 
+def _check_magnitude(array, name):
+    """Refuse data whose squared deviations, summed over samples and features, overflow its type."""
+    n_samples, n_features = array.shape
+    limit = float(np.sqrt(np.finfo(array.dtype).max / (64.0 * n_samples * n_features)))
+    largest = float(np.max(np.abs(array)))
+    if largest > limit:
+        raise ValueError(
+            f"{name} has values as large as {largest:.3g}; EM sums squared deviations of {n_samples} x {n_features} "
+            f"values, which overflow {array.dtype.name} above about {limit:.3g}: divide {name} by a constant "
+            f"(e.g. {largest:.3g}), fit, and multiply the means by it and the covariances by its square"
+        )
+
+
+def feature_names(X):
+    """Column names of a DataFrame-like ``X`` (anything with ``columns``) as an object array, or None.
+
+    As in scikit-learn: names are recorded only when every column name is a string.
+    """
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(X, np.ndarray):
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    are_strings = [isinstance(name, str) for name in names]
+    if not any(are_strings):
+        return None
+    if not all(are_strings):
+        kinds = sorted({type(name).__name__ for name in names})
+        raise TypeError(
+            f"X's column names must all be strings to be used as feature names, got types {kinds}; "
+            "convert them, e.g. X.columns = X.columns.astype(str)"
+        )
+    return names
+
+
 def check_covariance_type(covariance_type):
-    if covariance_type not in COVARIANCE_TYPES:
+    if not isinstance(covariance_type, str) or covariance_type not in COVARIANCE_TYPES:
         raise ValueError(
             f"covariance_type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}; got {_describe(covariance_type)}"
         )
@@ -88,40 +145,96 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError(f"sample_weight must be non-negative, found minimum {float(weights.min())!r}")
     if not np.any(weights > 0):
         raise ValueError("sample_weight must have at least one positive entry, got all zeros")
+    # A power of two brings the largest weight to [0.5, 1) exactly, so that the mean cannot overflow.
+    weights = np.ldexp(weights, -np.frexp(weights.max())[1])
     return (weights / weights.mean()).astype(dtype)
 
 
 def _as_float_array(value, name):
-    """``value`` as a float64 array, or a TypeError naming ``name``."""
-    try:
-        array = np.asarray(value)
-        if array.dtype.kind not in "biuf":
-            raise TypeError
-        return array.astype(np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numeric, got {_describe(value)}") from None
+    """``value`` as a float64 array, or a named TypeError/ValueError."""
+    return _numeric_array(value, name).astype(np.float64)
 
 
-def check_weights(weights, n_components, name="weights"):
+def check_bool(value, name):
+    """A bool (Python or numpy), or a TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+    return bool(value)
+
+
+def check_weights(weights, n_components, name="weights", what=""):
+    """Mixing weights: shape (n_components,), finite, non-negative, summing to 1 (to float32 rounding)."""
     weights = _as_float_array(weights, name)
     if weights.shape != (n_components,):
-        raise ValueError(f"{name} must have shape ({n_components},), got shape {weights.shape}")
+        raise ValueError(f"{name} must have shape ({n_components},){what}, got shape {weights.shape}")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError(
             f"{name} must be finite and non-negative, got {_describe(weights)} with minimum {float(np.min(weights))!r}"
         )
-    if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
+    tolerance = max(1e-6, 4 * n_components * float(np.finfo(np.float32).eps))
+    if not abs(weights.sum() - 1.0) <= tolerance:
         raise ValueError(f"{name} must sum to 1, got sum {float(weights.sum())!r}")
     return weights
 
 
 def check_means(means, n_components, n_features, name="means"):
+    """Means of shape (n_components, n_features), finite; ``n_components=None`` accepts any number."""
     means = _as_float_array(means, name)
-    if means.shape != (n_components, n_features):
-        raise ValueError(f"{name} must have shape ({n_components}, {n_features}), got shape {means.shape}")
+    expected = (means.shape[0] if n_components is None and means.ndim == 2 else n_components, n_features)
+    if means.shape != expected:
+        wanted = f"(n_components, {n_features})" if n_components is None else str(expected)
+        raise ValueError(f"{name} must have shape {wanted}, got shape {means.shape}")
+    if means.shape[0] < 1:
+        raise ValueError(f"{name} must hold at least one component, got shape {means.shape}")
     if not np.all(np.isfinite(means)):
         raise ValueError(f"{name} must contain only finite values")
     return means
+
+
+def check_responsibilities(resp, n_samples, min_columns, name="resp"):
+    """Responsibilities of shape (n_samples, n_columns >= min_columns): finite and non-negative."""
+    resp = _as_float_array(resp, name)
+    if resp.ndim != 2 or resp.shape[0] != n_samples or resp.shape[1] < min_columns:
+        raise ValueError(
+            f"{name} must have shape ({n_samples}, n_columns) with n_columns >= {min_columns}, got shape {resp.shape}"
+        )
+    if not np.all(np.isfinite(resp)):
+        raise ValueError(f"{name} must contain only finite values")
+    if np.any(resp < 0):
+        raise ValueError(f"{name} must be non-negative (probabilities), found minimum {float(resp.min())!r}")
+    return resp
+
+
+def check_mixture(X, weights, means, covariances, covariance_type, background_volume=None):
+    """Validated ``(X, weights, means, covariances)`` of a mixture, in ``X``'s dtype.
+
+    ``means`` of shape (n_components, n_features), ``weights`` of shape (n_components,) or
+    (n_components + 1,) with a background, summing to 1, ``covariances`` in scikit-learn's shape
+    for ``covariance_type`` (positive definiteness is checked by their Cholesky factorisation).
+    """
+    X = check_data(X)
+    check_covariance_type(covariance_type)
+    if background_volume is not None:
+        check_scalar(background_volume, "background_volume", float, minimum=0, include_minimum=False)
+    means = check_means(means, None, X.shape[1])
+    n_columns = means.shape[0] + (background_volume is not None)
+    what = f" ({'with' if background_volume is not None else 'without'} a background component)"
+    weights = check_weights(weights, n_columns, "weights", what)
+    covariances = check_covariance_shape(covariances, covariance_type, means.shape[0], X.shape[1])
+    return X, weights.astype(X.dtype), means.astype(X.dtype), covariances.astype(X.dtype)
+
+
+def check_covariance_shape(covariances, covariance_type, n_components, n_features, name="covariances"):
+    """Covariances in scikit-learn's shape for ``covariance_type``, finite, as float64."""
+    covariances = _as_float_array(covariances, name)
+    shape = covariance_shape(covariance_type, n_components, n_features)
+    if covariances.shape != shape:
+        raise ValueError(
+            f"{name} must have shape {shape} for covariance_type={covariance_type!r}, got shape {covariances.shape}"
+        )
+    if not np.all(np.isfinite(covariances)):
+        raise ValueError(f"{name} must contain only finite values")
+    return covariances
 
 
 def covariance_shape(covariance_type, n_components, n_features):
@@ -136,14 +249,7 @@ def covariance_shape(covariance_type, n_components, n_features):
 
 def check_covariance_matrices(matrices, covariance_type, n_components, n_features, name):
     """Check shape, symmetry and positive definiteness of covariances or precisions."""
-    matrices = _as_float_array(matrices, name)
-    shape = covariance_shape(covariance_type, n_components, n_features)
-    if matrices.shape != shape:
-        raise ValueError(
-            f"{name} must have shape {shape} for covariance_type={covariance_type!r}, got shape {matrices.shape}"
-        )
-    if not np.all(np.isfinite(matrices)):
-        raise ValueError(f"{name} must contain only finite values")
+    matrices = check_covariance_shape(matrices, covariance_type, n_components, n_features, name)
     if covariance_type in ("diag", "spherical"):
         if np.any(matrices <= 0):
             raise ValueError(

@@ -60,9 +60,7 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
         raise TypeError(f"ubm must be a fitted gmmlib.GaussianMixture, got {check._describe(ubm)}")
     if not hasattr(ubm, "means_"):
         raise NotFittedError("ubm is not fitted yet; call ubm.fit(X) first")
-    X = check.check_data(X)
-    if X.shape[1] != ubm.n_features_in_:
-        raise ValueError(f"X has {X.shape[1]} features, but ubm was fitted with {ubm.n_features_in_} features")
+    X = ubm._validated(X)  # the UBM's number of features and, for a DataFrame, its column names
     check.check_scalar(relevance_factor, "relevance_factor", float, minimum=0, include_minimum=False)
     check.check_scalar(n_iter, "n_iter", int, minimum=1)
     sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -88,5 +86,7 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
         tol=-np.inf,
         record_history=adapted.record_history,
     )
-    adapted._set_fitted(dataclasses.replace(run, converged=True), ubm.n_features_in_)
+    adapted._set_fitted(
+        dataclasses.replace(run, converged=True), ubm.n_features_in_, getattr(ubm, "feature_names_in_", None)
+    )
     return adapted

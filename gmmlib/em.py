@@ -15,7 +15,15 @@ Its weight is the last entry of ``weights`` and its responsibility the last colu
 import numpy as np
 from scipy.special import logsumexp
 
-from ._validation import check_covariance_type, check_data, check_sample_weight, check_scalar
+from ._validation import (
+    check_bool,
+    check_covariance_type,
+    check_data,
+    check_mixture,
+    check_responsibilities,
+    check_sample_weight,
+    check_scalar,
+)
 from .gaussian import log_gaussian_density_from_precision_cholesky, precision_cholesky
 
 
@@ -37,18 +45,8 @@ def log_weighted_densities(X, weights, means, covariances, covariance_type="full
     log_joint : ndarray of shape (n_samples, n_columns)
         ``log p(x_i, z_i = k)``; one column per component, plus the background last.
     """
-    X = check_data(X)
-    check_covariance_type(covariance_type)
-    if background_volume is not None:
-        check_scalar(background_volume, "background_volume", float, minimum=0, include_minimum=False)
-    n_columns = len(means) + (background_volume is not None)
-    if np.shape(weights) != (n_columns,):
-        raise ValueError(
-            f"weights must have shape ({n_columns},) "
-            f"({'with' if background_volume is not None else 'without'} a background "
-            f"component), got shape {np.shape(weights)}"
-        )
-    factors = precision_cholesky(np.asarray(covariances, dtype=X.dtype), covariance_type)
+    X, weights, means, covariances = check_mixture(X, weights, means, covariances, covariance_type, background_volume)
+    factors = precision_cholesky(covariances, covariance_type, check_input=False)
     return log_weighted_densities_from_precision_cholesky(
         X,
         weights,
@@ -137,9 +135,8 @@ def m_step(X, resp, covariance_type="full", reg_covar=1e-6, sample_weight=None, 
     X = check_data(X)
     check_covariance_type(covariance_type)
     check_scalar(reg_covar, "reg_covar", float, minimum=0)
-    resp = np.asarray(resp, dtype=X.dtype)
-    if resp.ndim != 2 or resp.shape[0] != X.shape[0] or resp.shape[1] < 1 + bool(background):
-        raise ValueError(f"resp must have shape ({X.shape[0]}, n_columns), got shape {resp.shape}")
+    background = check_bool(background, "background")
+    resp = check_responsibilities(resp, X.shape[0], 1 + background).astype(X.dtype)
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     weighted_resp = resp * sample_weight[:, None]
     # 10 eps keeps an empty component finite, as in scikit-learn.

@@ -11,12 +11,12 @@ with no explicit inverse or determinant. Derived in ``notebooks/01_gaussian_mixt
 import numpy as np
 from scipy import linalg
 
-from ._validation import check_covariance_type
+from ._validation import _numeric_array, check_covariance_shape, check_covariance_type, check_data, check_means
 
 LOG_2PI = float(np.log(2 * np.pi))  # a Python float keeps float32 arrays float32
 
 
-def precision_cholesky(covariances, covariance_type="full"):
+def precision_cholesky(covariances, covariance_type="full", check_input=True):
     """Cholesky factors of the precision matrices, ``Sigma^{-1} = P P^T``.
 
     Parameters
@@ -25,6 +25,9 @@ def precision_cholesky(covariances, covariance_type="full"):
         Shape (n_components, n_features, n_features) for "full", (n_features, n_features) for
         "tied", (n_components, n_features) for "diag", (n_components,) for "spherical".
     covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    check_input : bool, default=True
+        Check the type, shape and finiteness of ``covariances``; False skips that (for inner loops
+        that pass arrays they made).
 
     Returns
     -------
@@ -37,7 +40,8 @@ def precision_cholesky(covariances, covariance_type="full"):
         If a covariance is not positive definite (a component collapsed onto too few points);
         the message suggests increasing ``reg_covar``.
     """
-    check_covariance_type(covariance_type)
+    if check_input:
+        covariances = _checked_covariances(covariances, covariance_type)
     covariances = np.asarray(covariances)
     message = (
         "a covariance matrix is not positive definite (component {index}): a component has "
@@ -75,6 +79,28 @@ def precision_cholesky(covariances, covariance_type="full"):
             )
         factors[index] = inverse.T
     return factors[0] if covariance_type == "tied" else factors
+
+
+def _checked_covariances(covariances, covariance_type):
+    """``covariances`` as a finite float32/float64 array of a shape ``covariance_type`` allows."""
+    check_covariance_type(covariance_type)
+    array = _numeric_array(covariances, "covariances")
+    ndim = {"full": 3, "tied": 2, "diag": 2, "spherical": 1}[covariance_type]
+    square = covariance_type in ("full", "tied")
+    if array.ndim != ndim or (square and array.shape[-1] != array.shape[-2]) or 0 in array.shape:
+        expected = {
+            "full": "(n_components, n_features, n_features)",
+            "tied": "(n_features, n_features)",
+            "diag": "(n_components, n_features)",
+            "spherical": "(n_components,)",
+        }[covariance_type]
+        raise ValueError(
+            f"covariances must have shape {expected} for covariance_type={covariance_type!r}, got shape {array.shape}"
+        )
+    array = array.astype(np.float32 if array.dtype == np.float32 else np.float64, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("covariances must contain only finite values")
+    return array
 
 
 def precisions_from_cholesky(precisions_cholesky, covariance_type="full"):
@@ -161,10 +187,11 @@ def log_gaussian_density(X, means, covariances, covariance_type="full"):
     -------
     log_density : ndarray of shape (n_samples, n_components)
     """
-    X = np.asarray(X)
-    dtype = np.float32 if X.dtype == np.float32 else np.float64
-    X = X.astype(dtype, copy=False)
-    factors = precision_cholesky(np.asarray(covariances, dtype=dtype), covariance_type)
+    X = check_data(X)
+    check_covariance_type(covariance_type)
+    means = check_means(means, None, X.shape[1])
+    covariances = check_covariance_shape(covariances, covariance_type, means.shape[0], X.shape[1])
+    factors = precision_cholesky(covariances.astype(X.dtype), covariance_type, check_input=False)
     return log_gaussian_density_from_precision_cholesky(X, means, factors, covariance_type)
 
 

@@ -2,6 +2,7 @@
 
 import functools
 import inspect
+import warnings
 
 import numpy as np
 from scipy import linalg
@@ -10,7 +11,7 @@ from scipy.special import logsumexp
 from . import _validation as check
 from .em import log_weighted_densities_from_precision_cholesky, m_step
 from .em_loop import run_em, warn_if_not_converged
-from .exceptions import NotFittedError
+from .exceptions import EmptyComponentWarning, FeatureNamesWarning, NotFittedError
 from .gaussian import (
     covariances_from_precisions,
     full_covariance,
@@ -89,6 +90,32 @@ class GaussianMixture:
         Only with ``record_history=True``: ``weights``, ``means`` and ``covariances`` at the
         start and after each iteration.
     n_features_in_ : int
+    feature_names_in_ : ndarray of str of shape (n_features_in_,)
+        Only when fitted on a DataFrame with string column names; the scoring methods then check
+        the column names of their input against it, as scikit-learn does.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the best run stopped at ``max_iter``.
+    EmptyComponentWarning
+        When a fitted component holds less than 1e-3 of a sample's responsibility.
+
+    Examples
+    --------
+    Two clusters, recovered by EM from a k-means++ start:
+
+    >>> import numpy as np
+    >>> from gmmlib import GaussianMixture
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0.0, 1.0, (200, 2)), rng.normal(6.0, 0.5, (100, 2))])
+    >>> model = GaussianMixture(n_components=2, random_state=0).fit(X)
+    >>> order = np.argsort(model.means_[:, 0])
+    >>> np.round(model.weights_[order], 2), np.round(model.means_[order], 1)
+    (array([0.67, 0.33]), array([[-0.1,  0. ],
+           [ 6. ,  6. ]]))
+    >>> bool(model.predict([[5.5, 6.2]])[0] == order[1])  # the cluster at (6, 6)
+    True
     """
 
     def __init__(
@@ -172,7 +199,9 @@ class GaussianMixture:
         check.check_scalar(self.n_init, "n_init", int, minimum=1)
         check.check_scalar(self.verbose, "verbose", int, minimum=0)
         check.check_scalar(self.verbose_interval, "verbose_interval", int, minimum=1)
-        if self.init_params not in INIT_PARAMS:
+        check.check_bool(self.warm_start, "warm_start")
+        check.check_bool(self.record_history, "record_history")
+        if not isinstance(self.init_params, str) or self.init_params not in INIT_PARAMS:
             raise ValueError(
                 f"init_params must be one of {', '.join(map(repr, INIT_PARAMS))}; "
                 f"got {check._describe(self.init_params)}"
@@ -212,11 +241,12 @@ class GaussianMixture:
         -------
         self : GaussianMixture
         """
+        names = check.feature_names(X)
         X = check.check_data(X)
         self._check_parameters(X)
         warm = self.warm_start and hasattr(self, "means_")
         if warm:
-            self._check_warm_start(X)
+            self._check_warm_start(X, names)
         sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
         if np.count_nonzero(sample_weight) < self.n_components:
             raise ValueError(
@@ -249,13 +279,33 @@ class GaussianMixture:
                 if best is None or run.lower_bound > best.lower_bound:
                     best = run
         warn_if_not_converged(best, f"the best of {n_init} initialisation(s)", self.max_iter, self.tol)
-        self._set_fitted(best, X.shape[1])
+        self._set_fitted(best, X.shape[1], names)
+        self._warn_about_empty_components(float(sample_weight.sum(dtype=np.float64)))
         return self
 
+    def _warn_about_empty_components(self, total_weight):
+        """An :class:`gmmlib.EmptyComponentWarning` for components left with under 1e-3 of a sample."""
+        empty = np.flatnonzero(self.weights_ * total_weight < 1e-3)
+        if empty.size:
+            warnings.warn(
+                f"component(s) {empty.tolist()} of {self.n_components} ended with almost no responsibility "
+                f"(N_k < 1e-3 samples): EM cannot revive them and their parameters mean nothing; use fewer "
+                "components, n_init > 1, or a start that gives every component some data",
+                EmptyComponentWarning,
+                stacklevel=3,
+            )
+
     def _initial_parameters(self, X, sample_weight, rng):
-        """Starting (weights, means, covariances, precisions_cholesky): the inits where given, else from data."""
+        """Starting ``(weights, means, covariances, precisions_cholesky)``, by scikit-learn's rule.
+
+        One M-step from the responsibilities ``init_params`` gives; then ``weights_init``,
+        ``means_init`` and ``precisions_init`` replace the parts they give. So a partial start
+        takes its missing parts from the data's clusters, not from the given parts (two given
+        means close together still start with the data's spread, and both find points).
+        """
         if self.weights_init is None or self.means_init is None or self.precisions_init is None:
-            weights, means, covariances = self._parameters_from_initial_assignment(X, sample_weight, rng)
+            assignment = self._initial_assignment(X, sample_weight, rng)
+            weights, means, covariances = self._parameters_from_assignment(X, assignment, sample_weight)
         if self.weights_init is not None:
             weights = np.asarray(self.weights_init, dtype=X.dtype)
         if self.means_init is not None:
@@ -264,27 +314,37 @@ class GaussianMixture:
             covariances = covariances_from_precisions(
                 np.asarray(self.precisions_init, dtype=X.dtype), self.covariance_type
             )
-        return weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
+        return weights, means, covariances, precision_cholesky(covariances, self.covariance_type, check_input=False)
 
-    def _parameters_from_initial_assignment(self, X, sample_weight, rng):
-        """One M-step from the starting responsibilities that ``means_init`` or ``init_params`` give."""
+    def _initial_assignment(self, X, sample_weight, rng):
+        """The start's responsibilities that ``init_params`` gives.
+
+        Returns
+        -------
+        assignment : ndarray of shape (n_samples,) or (n_samples, n_components)
+            Each sample's component (its nearest k-means++ seed, k-means centre or drawn sample),
+            or random soft responsibilities for "random".
+        """
         n_samples, k = X.shape[0], self.n_components
-        if self.means_init is None and self.init_params == "random":
+        if self.init_params == "random":
             resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
-            resp /= resp.sum(axis=1, keepdims=True)
-            weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar, sample_weight)
-        else:
-            if self.means_init is not None:
-                centres = np.asarray(self.means_init, dtype=X.dtype)
-            elif self.init_params == "kmeans":
-                centres, _ = kmeans(X, k, rng, sample_weight)
-            elif self.init_params == "kmeans++":
-                centres = X[kmeans_plusplus(X, k, rng, sample_weight)]
-            else:  # "random_from_data"
-                centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
-            # Each sample assigned to its nearest centre: m_step on one-hot responsibilities, without the n x k array.
+            return resp / resp.sum(axis=1, keepdims=True)
+        if self.init_params == "kmeans":
+            return kmeans(X, k, rng, sample_weight)[1]
+        if self.init_params == "kmeans++":
+            centres = X[kmeans_plusplus(X, k, rng, sample_weight)]
+        else:  # "random_from_data"
+            centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
+        return nearest_centre(X, centres)
+
+    def _parameters_from_assignment(self, X, assignment, sample_weight):
+        """``(weights, means, covariances)`` by one M-step from labels or soft responsibilities."""
+        k = self.n_components
+        if assignment.ndim == 2:
+            weights, means, covariances = m_step(X, assignment, self.covariance_type, self.reg_covar, sample_weight)
+        else:  # m_step on one-hot responsibilities, without the n x k array
             weights, means, covariances = parameters_from_labels(
-                X, nearest_centre(X, centres), k, self.covariance_type, self.reg_covar, sample_weight
+                X, assignment, k, self.covariance_type, self.reg_covar, sample_weight
             )
         if self.background_volume is not None:
             # The background starts with an equal share, 1 / (n_components + 1).
@@ -304,7 +364,7 @@ class GaussianMixture:
         weights, means, covariances = parameters_from_statistics(
             stats, self.covariance_type, self.reg_covar, self.background_volume is not None
         )
-        return weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
+        return weights, means, covariances, precision_cholesky(covariances, self.covariance_type, check_input=False)
 
     def _run_em(self, X, sample_weight, start, previous_lower_bound=-np.inf):
         """EM (:func:`gmmlib.em_loop.run_em`) from ``start = (weights, means, covariances, precisions_cholesky)``.
@@ -330,7 +390,7 @@ class GaussianMixture:
             on_iteration=report if self.verbose else None,
         )
 
-    def _set_fitted(self, run, n_features):
+    def _set_fitted(self, run, n_features, feature_names=None):
         """The fitted attributes from an :class:`gmmlib.em_loop.EMRun` whose parameters are
         ``(weights, means, covariances, precisions_cholesky)``: the one way a model becomes fitted."""
         has_background = self.background_volume is not None
@@ -350,6 +410,10 @@ class GaussianMixture:
         elif hasattr(self, "history_"):
             del self.history_  # from an earlier fit that recorded one
         self.n_features_in_ = n_features
+        if feature_names is not None:
+            self.feature_names_in_ = feature_names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_  # from an earlier fit on a DataFrame
         self._fitted_structure = self._structure()
 
     def _structure(self):
@@ -360,9 +424,16 @@ class GaussianMixture:
             "background_volume": self.background_volume,
         }
 
-    def _check_warm_start(self, X):
+    def _check_warm_start(self, X, names):
         """A warm start continues the fitted model: its structure and features must not have changed."""
-        self._check_features(X)
+        self._check_n_features(X)
+        fitted_names = getattr(self, "feature_names_in_", None)
+        as_lists = [None if n is None else list(n) for n in (fitted_names, names)]
+        if as_lists[0] != as_lists[1]:
+            raise ValueError(
+                f"warm_start=True continues the fitted model, fitted with feature names {as_lists[0]}, but X has "
+                f"{as_lists[1]}; set warm_start=False to fit from scratch"
+            )
         for name, value in self._structure().items():
             fitted = self._fitted_structure[name]
             if value != fitted:
@@ -377,20 +448,47 @@ class GaussianMixture:
         )
 
     # -- using a fitted model -------------------------------------------------------------------
-    def _check_features(self, X):
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but GaussianMixture was fitted with {self.n_features_in_} features"
-            )
-
-    def _log_joint(self, X):
-        """Validated ``X`` and ``log p(x_i, z_i = k)``, background column last."""
+    def _validated(self, X):
+        """``X`` checked against the fitted model (fitted, feature names, number of features), as an array."""
         if not hasattr(self, "means_"):
             raise NotFittedError("this GaussianMixture is not fitted yet; call fit(X) first")
+        self._check_feature_names(X)
         X = check.check_data(X)
-        self._check_features(X)
+        self._check_n_features(X)
+        return X
+
+    def _check_n_features(self, X):
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but GaussianMixture is expecting {self.n_features_in_} features "
+                "as input (the number it was fitted with)"
+            )
+
+    def _check_feature_names(self, X):
+        """Column names of a DataFrame ``X`` against ``feature_names_in_``, in scikit-learn's words."""
+        names = check.feature_names(X)
+        fitted = getattr(self, "feature_names_in_", None)
+        if names is None and fitted is None:
+            return
+        if names is None:
+            warnings.warn(
+                "X does not have valid feature names, but GaussianMixture was fitted with feature names",
+                FeatureNamesWarning,
+                stacklevel=3,
+            )
+        elif fitted is None:
+            warnings.warn(
+                "X has feature names, but GaussianMixture was fitted without feature names",
+                FeatureNamesWarning,
+                stacklevel=3,
+            )
+        elif len(names) != len(fitted) or np.any(names != fitted):
+            raise ValueError(_feature_names_message(fitted, names))
+
+    def _log_joint(self, X):
+        """``log p(x_i, z_i = k)`` of a validated ``X``, background column last."""
         with single_threaded_blas():  # many small products: BLAS threads would only spin
-            return X, log_weighted_densities_from_precision_cholesky(
+            return log_weighted_densities_from_precision_cholesky(
                 X,
                 self._all_weights(),
                 self.means_,
@@ -400,28 +498,86 @@ class GaussianMixture:
             )
 
     def score_samples(self, X):
-        """Log-density ``log p(x_i)`` of each sample, shape (n_samples,)."""
-        return logsumexp(self._log_joint(X)[1], axis=1)
+        """Log-density of each sample under the fitted mixture.
+
+        ``log p(x_i) = log sum_k pi_k N(x_i | mu_k, Sigma_k)`` (plus ``pi_B / V`` with a
+        background), by log-sum-exp (``notebooks/01_gaussian_mixture_model.ipynb``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+        """
+        return logsumexp(self._log_joint(self._validated(X)), axis=1)
 
     def score(self, X, y=None, sample_weight=None):
-        """Mean log-likelihood of ``X`` (weighted by ``sample_weight`` when given)."""
-        X, log_joint = self._log_joint(X)
+        """Mean log-likelihood of ``X`` under the fitted mixture.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: the weighted mean ``sum_i w_i log p(x_i) / sum_i w_i``.
+
+        Returns
+        -------
+        mean_log_likelihood : float
+        """
+        X = self._validated(X)
+        return self._mean_log_likelihood(X, sample_weight)
+
+    def _mean_log_likelihood(self, X, sample_weight=None):
         sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        return float(sample_weight @ logsumexp(log_joint, axis=1) / sample_weight.sum())
+        return float(sample_weight @ logsumexp(self._log_joint(X), axis=1) / sample_weight.sum())
 
     def predict_proba(self, X):
-        """Responsibilities, shape (n_samples, n_components), plus a last background column if any."""
-        log_joint = self._log_joint(X)[1]
+        """Responsibilities ``gamma_ik = p(z_i = k | x_i)`` of the fitted components (Bayes' rule).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components), or (n_samples, n_components + 1)
+            Rows sum to 1; with a background component its column is last.
+        """
+        log_joint = self._log_joint(self._validated(X))
         return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
 
     def predict(self, X):
-        """Most probable component of each sample; -1 where the background is the most probable."""
-        labels = np.argmax(self._log_joint(X)[1], axis=1)
+        """The most probable component of each sample (the largest responsibility).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of int of shape (n_samples,)
+            In ``range(n_components)``, or -1 where the background component is the most probable.
+        """
+        labels = np.argmax(self._log_joint(self._validated(X)), axis=1)
         labels[labels == self.n_components] = -1
         return labels
 
     def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then predict the labels of ``X``."""
+        """Fit the model to ``X``, then return :meth:`predict` of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        labels : ndarray of int of shape (n_samples,)
+        """
         return self.fit(X, sample_weight=sample_weight).predict(X)
 
     def sample(self, n_samples=1):
@@ -460,14 +616,52 @@ class GaussianMixture:
         )
 
     def bic(self, X):
-        """Bayesian information criterion, ``-2 log L + p log n``; lower is better."""
-        X = check.check_data(X)
-        return -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+        """Bayesian information criterion ``-2 log L + p log n`` of the fitted model on ``X``; lower is better.
+
+        ``p`` counts the free parameters (weights, means, covariances); see
+        ``notebooks/03_em_in_practice.ipynb`` for its use in choosing ``n_components``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        bic : float
+        """
+        X = self._validated(X)
+        return -2 * self._mean_log_likelihood(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
 
     def aic(self, X):
-        """Akaike information criterion, ``-2 log L + 2 p``; lower is better."""
-        X = check.check_data(X)
-        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
+        """Akaike information criterion ``-2 log L + 2 p`` of the fitted model on ``X``; lower is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        aic : float
+        """
+        X = self._validated(X)
+        return -2 * self._mean_log_likelihood(X) * X.shape[0] + 2 * self._n_parameters()
+
+
+def _feature_names_message(fitted, names):
+    """scikit-learn's message for column names that differ from those seen in ``fit``."""
+    unseen = [name for name in names if name not in set(fitted)]
+    missing = [name for name in fitted if name not in set(names)]
+    message = "The feature names should match those that were passed during fit.\n"
+    if not unseen and not missing:
+        return message + "Feature names must be in the same order as they were in fit.\n"
+    for title, listed in (
+        ("Feature names unseen at fit time:", unseen),
+        ("Feature names seen at fit time, yet now missing:", missing),
+    ):
+        if listed:
+            shown = [f"- {name}" for name in sorted(listed)[:5]] + (["- ..."] if len(listed) > 5 else [])
+            message += "\n".join([title, *shown]) + "\n"
+    return message
 
 
 def _snapshot(weights, means, covariances):

@@ -39,6 +39,29 @@ def random_parameters(rng, covariance_type, n_components, n_features):
     return weights, means, covariances
 
 
+def given_start(means, covariance_type, weights=None, covariances=None):
+    """GaussianMixture arguments fixing the whole start: equal weights and unit covariances by default.
+
+    A partial start (e.g. ``means_init`` alone) takes its other parts from the random initialisation,
+    as in scikit-learn; tests comparing two fits from "the same start" give all three parts.
+    """
+    means = np.asarray(means, dtype=float)
+    n_components, n_features = means.shape
+    weights = np.full(n_components, 1 / n_components) if weights is None else weights
+    if covariances is None:
+        precisions = {
+            "full": np.repeat(np.eye(n_features)[None], n_components, axis=0),
+            "tied": np.eye(n_features),
+            "diag": np.ones((n_components, n_features)),
+            "spherical": np.ones(n_components),
+        }[covariance_type]
+    elif covariance_type in ("full", "tied"):
+        precisions = np.linalg.inv(covariances)
+    else:
+        precisions = 1 / np.asarray(covariances)
+    return dict(covariance_type=covariance_type, weights_init=weights, means_init=means, precisions_init=precisions)
+
+
 # In CI, hypothesis draws the same examples every run, so a red build is reproducible.
 if os.environ.get("CI"):
     settings.register_profile("ci", derandomize=True, database=None)

@@ -102,7 +102,7 @@ def test_map_adapt_errors(speaker_data):
         map_adapt("ubm", speaker_data)
     with pytest.raises(NotFittedError, match="ubm is not fitted"):
         map_adapt(GaussianMixture(2), speaker_data)
-    with pytest.raises(ValueError, match="X has 2 features, but ubm was fitted with 3"):
+    with pytest.raises(ValueError, match="X has 2 features, but GaussianMixture is expecting 3 features"):
         map_adapt(ubm, speaker_data[:, :2])
     with pytest.raises(ValueError, match="relevance_factor must be > 0"):
         map_adapt(ubm, speaker_data, relevance_factor=0.0)

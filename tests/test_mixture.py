@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import COVARIANCE_TYPES, well_separated_blobs
+from conftest import COVARIANCE_TYPES, given_start, well_separated_blobs
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 from sklearn.model_selection import GridSearchCV, KFold
@@ -57,7 +57,7 @@ def test_integer_sample_weight_equals_repeated_rows(covariance_type):
     rng = np.random.default_rng(4)
     X = well_separated_blobs(rng, (60, 50, 40))
     counts = rng.integers(0, 4, size=len(X))
-    start = dict(means_init=X[[0, 70, 120]], covariance_type=covariance_type, tol=0, max_iter=30)
+    start = dict(tol=0, max_iter=30, **given_start(X[[0, 70, 120]], covariance_type))
     weighted = GaussianMixture(3, **start).fit(X, sample_weight=counts)
     repeated = GaussianMixture(3, **start).fit(np.repeat(X, counts, axis=0))
     for name in ("weights_", "means_", "covariances_"):
@@ -70,7 +70,7 @@ def test_zero_weight_removes_the_row():
     X = well_separated_blobs(rng, (50, 50, 50))
     outlier = np.vstack([X, [[100.0, 100.0, 100.0]]])
     weight = np.append(np.ones(len(X)), 0.0)
-    start = dict(means_init=X[[0, 60, 110]], tol=0, max_iter=20)
+    start = dict(tol=0, max_iter=20, **given_start(X[[0, 60, 110]], "full"))
     without = GaussianMixture(3, **start).fit(X)
     zero_weighted = GaussianMixture(3, **start).fit(outlier, sample_weight=weight)
     np.testing.assert_allclose(zero_weighted.means_, without.means_, rtol=1e-12)
@@ -145,8 +145,12 @@ def test_same_seed_same_result_bit_for_bit(blobs, init_params):
     second = GaussianMixture(3, init_params=init_params, n_init=2, random_state=42).fit(blobs)
     for name in ("weights_", "means_", "covariances_"):
         np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
-    generator = GaussianMixture(3, init_params=init_params, random_state=np.random.default_rng(42)).fit(blobs)
-    assert np.isfinite(generator.means_).all()
+    # A Generator seeded with 42 draws what random_state=42 draws; a used one draws on.
+    rng = np.random.default_rng(42)
+    generator = GaussianMixture(3, init_params=init_params, n_init=2, random_state=rng).fit(blobs)
+    for name in ("weights_", "means_", "covariances_"):
+        np.testing.assert_array_equal(getattr(generator, name), getattr(first, name))
+    assert rng.bit_generator.state != np.random.default_rng(42).bit_generator.state
 
 
 def test_convergence_warning_and_flags(blobs):
@@ -162,17 +166,19 @@ def test_convergence_warning_and_flags(blobs):
 
 def test_degenerate_component_needs_reg_covar():
     X = np.vstack([np.zeros((20, 2)), np.random.default_rng(10).normal(5, 1, size=(40, 2))])
+    start = given_start([[0.0, 0.0], [5.0, 5.0]], "full")
+    failed = GaussianMixture(2, reg_covar=0.0, **start)
     with pytest.raises(ValueError, match="reg_covar"):
-        GaussianMixture(2, reg_covar=0.0, means_init=[[0.0, 0.0], [5.0, 5.0]]).fit(X)
-    model = GaussianMixture(2, means_init=[[0.0, 0.0], [5.0, 5.0]]).fit(X)
+        failed.fit(X)
+    assert not hasattr(failed, "means_")  # a failed fit leaves no fitted attributes behind
+    model = GaussianMixture(2, **start).fit(X)
     for name in ("weights_", "means_", "covariances_", "precisions_"):
         assert np.isfinite(getattr(model, name)).all()
-    assert not hasattr(GaussianMixture(2, reg_covar=0.0), "means_")
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_float32_is_fitted_in_float32(blobs, covariance_type):
-    start = dict(means_init=blobs[[0, 400, 600]], covariance_type=covariance_type, tol=0, max_iter=20)
+    start = dict(tol=0, max_iter=20, **given_start(blobs[[0, 400, 600]], covariance_type))
     single = GaussianMixture(3, **start).fit(blobs.astype(np.float32))
     double = GaussianMixture(3, **start).fit(blobs)
     for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
@@ -236,7 +242,7 @@ def test_works_with_scikit_learn_model_selection(blobs):
 def test_the_scale_of_sample_weight_does_not_matter(dtype):
     rng = np.random.default_rng(12)
     X = np.vstack([rng.normal(size=(20000, 2)), rng.normal(20, 1, size=(50, 2))]).astype(dtype)
-    start = dict(means_init=[[0.0, 0.0], [20.0, 20.0]], tol=0, max_iter=10)
+    start = dict(tol=0, max_iter=10, **given_start([[0.0, 0.0], [20.0, 20.0]], "full"))
     plain = GaussianMixture(2, **start).fit(X)
     for scale in (1 / len(X), 1e-30, 1e30):
         scaled = GaussianMixture(2, **start).fit(X, sample_weight=np.full(len(X), scale))

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import COVARIANCE_TYPES, random_parameters
+from conftest import COVARIANCE_TYPES, given_start, random_parameters
 from scipy.special import logsumexp
 
 import gmmlib.statistics as statistics
@@ -179,8 +179,8 @@ def test_float32_runs_in_float32_end_to_end(monkeypatch):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_float32_fit_agrees_with_float64_fit(covariance_type):
     rng = np.random.default_rng(9)
-    X, weights, means, _ = mixture_data(rng, covariance_type, np.float64, n_samples=3000)
-    settings = dict(covariance_type=covariance_type, tol=0, max_iter=10, means_init=means, weights_init=weights)
+    X, weights, means, covariances = mixture_data(rng, covariance_type, np.float64, n_samples=3000)
+    settings = dict(tol=0, max_iter=10, **given_start(means, covariance_type, weights, covariances))
     double = GaussianMixture(4, **settings).fit(X)
     single = GaussianMixture(4, **settings).fit(X.astype(np.float32))
     assert single.lower_bound_ == pytest.approx(double.lower_bound_, rel=1e-5)
