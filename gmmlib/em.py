@@ -13,7 +13,6 @@ Its weight is the last entry of ``weights`` and its responsibility the last colu
 """
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ._validation import (
     check_bool,
@@ -96,8 +95,46 @@ def e_step(X, weights, means, covariances, covariance_type="full", background_vo
         ``sum_i log p(x_i)``.
     """
     log_joint = log_weighted_densities(X, weights, means, covariances, covariance_type, background_volume)
-    log_norm = logsumexp(log_joint, axis=1, keepdims=True)
-    return np.exp(log_joint - log_norm), float(np.sum(log_norm))
+    resp, log_density = responsibilities_from_log_joint(log_joint)
+    return resp, float(np.sum(log_density))
+
+
+def responsibilities_from_log_joint(log_joint):
+    """Bayes' rule in log space: ``gamma_ik`` and ``log p(x_i)`` from ``log p(x_i, z_i = k)``.
+
+    Log-sum-exp about each row's largest term; dividing by the row's sum (rather than subtracting
+    its log) keeps every row summing to 1, even where the log-densities are too large to differ.
+
+    Parameters
+    ----------
+    log_joint : ndarray of shape (n_samples, n_columns)
+
+    Returns
+    -------
+    resp : ndarray of shape (n_samples, n_columns)
+    log_density : ndarray of shape (n_samples,)
+    """
+    peak = log_joint.max(axis=1, keepdims=True)
+    check_some_density(peak[:, 0])
+    resp = np.exp(log_joint - peak)
+    total = resp.sum(axis=1, keepdims=True)
+    resp /= total
+    return resp, (peak + np.log(total))[:, 0]
+
+
+def check_some_density(log_density):
+    """Refuse samples whose density under the whole mixture underflows to 0 (``log p(x_i) = -inf``).
+
+    Their responsibilities would be 0/0. It happens when a sample lies so many standard
+    deviations from every component that its squared Mahalanobis distance overflows the data type.
+    """
+    zero = ~(log_density > -np.inf)
+    if np.any(zero):
+        raise ValueError(
+            f"X row {int(np.argmax(zero))} (of {zero.sum()} such rows) has zero density under every component in "
+            f"{log_density.dtype.name}: it lies too many standard deviations from every mean. Check that the "
+            "parameters are in the data's units, or use a larger reg_covar or a background component"
+        )
 
 
 def m_step(X, resp, covariance_type="full", reg_covar=1e-6, sample_weight=None, background=False):

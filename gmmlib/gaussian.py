@@ -49,10 +49,12 @@ def precision_cholesky(covariances, covariance_type="full", check_input=True):
         "reduce n_components, or remove duplicate samples."
     )
     if covariance_type in ("diag", "spherical"):
-        if not np.all(covariances > 0):
-            index = np.flatnonzero(np.reshape(~(covariances > 0), (covariances.shape[0], -1)).any(axis=1))[0]
-            raise ValueError(message.format(index=index))
-        return 1.0 / np.sqrt(covariances)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            factors = 1.0 / np.sqrt(covariances)
+        bad = ~(covariances > 0) | ~np.isfinite(factors)  # a subnormal variance's precision overflows
+        if np.any(bad):
+            raise ValueError(message.format(index=np.flatnonzero(np.reshape(bad, (len(bad), -1)).any(axis=1))[0]))
+        return factors
     stack = covariances[None] if covariance_type == "tied" else covariances
     factors = np.empty_like(stack)
     # L^{-1} by LAPACK's triangular inverse, not solve_triangular: that goes through BLAS trsm, which
@@ -70,7 +72,7 @@ def precision_cholesky(covariances, covariance_type="full", check_input=True):
         # and the factorisation that succeeded is noise.
         inverse, info = trtri(lower, lower=1)
         unexplained = np.diag(lower) ** 2 / np.diag(covariance)
-        if info != 0 or unexplained.min() < singular_share:
+        if info != 0 or unexplained.min() < singular_share or not np.all(np.isfinite(inverse)):
             raise ValueError(
                 message.format(index="tied" if covariance_type == "tied" else index)
                 + f" (the others explain all but {unexplained.min():.1e} of feature "

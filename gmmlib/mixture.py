@@ -9,7 +9,12 @@ from scipy import linalg
 from scipy.special import logsumexp
 
 from . import _validation as check
-from .em import log_weighted_densities_from_precision_cholesky, m_step
+from .em import (
+    check_some_density,
+    log_weighted_densities_from_precision_cholesky,
+    m_step,
+    responsibilities_from_log_joint,
+)
 from .em_loop import run_em, warn_if_not_converged
 from .exceptions import EmptyComponentWarning, FeatureNamesWarning, NotFittedError
 from .gaussian import (
@@ -546,8 +551,7 @@ class GaussianMixture:
         resp : ndarray of shape (n_samples, n_components), or (n_samples, n_components + 1)
             Rows sum to 1; with a background component its column is last.
         """
-        log_joint = self._log_joint(self._validated(X))
-        return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+        return responsibilities_from_log_joint(self._log_joint(self._validated(X)))[0]
 
     def predict(self, X):
         """The most probable component of each sample (the largest responsibility).
@@ -561,7 +565,9 @@ class GaussianMixture:
         labels : ndarray of int of shape (n_samples,)
             In ``range(n_components)``, or -1 where the background component is the most probable.
         """
-        labels = np.argmax(self._log_joint(self._validated(X)), axis=1)
+        log_joint = self._log_joint(self._validated(X))
+        check_some_density(log_joint.max(axis=1))
+        labels = np.argmax(log_joint, axis=1)
         labels[labels == self.n_components] = -1
         return labels
 

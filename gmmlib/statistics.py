@@ -58,6 +58,7 @@ import numpy as np
 from scipy import linalg
 from threadpoolctl import ThreadpoolController
 
+from .em import check_some_density
 from .gaussian import LOG_2PI, log_det_precision_cholesky
 
 #: Elements (per row times rows) of a chunk's largest working array; bounds the memory of one
@@ -238,6 +239,7 @@ def responsibilities_in_place(log_joint, sample_weight):
     log_norm : ndarray of shape (n_rows,)
     """
     peak = log_joint.max(axis=0)
+    check_some_density(peak)
     log_joint -= peak
     # exp is many times slower where its result is subnormal, and so are products with subnormal
     # numbers: responsibilities below sqrt(tiny) (1e-154 in float64, 1e-19 in float32) are raised
