@@ -22,7 +22,7 @@ from gmmlib import (
     precision_cholesky,
 )
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 # The arguments an error may name: the functions' and the estimator's (a covariance that is not
 # positive definite is named by its component).
