@@ -47,5 +47,9 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_em.py
 	$(BIN)/python benchmarks/bench_memory.py
 
+# Removes only what gmmlib generated in reports/ (folders and files listed in its markers): never
+# reports/README.md, reports/params/ or a folder of yours. Standard library only, so it runs with or
+# without the venv; -P keeps gmmlib/ off sys.path.
 clean:
-	rm -rf $(VENV) reports/*/ reports/index.html reports/summary.json .pytest_cache .hypothesis
+	$(PYTHON) -P gmmlib/outputs.py clean reports
+	rm -rf $(VENV) .pytest_cache .hypothesis
