@@ -87,7 +87,11 @@ def _same(value, choice):
         return False
     try:
         return bool(value == choice)
-    except (TypeError, ValueError):  # e.g. an array compared element by element
+    except (
+        TypeError,
+        ValueError,
+        OverflowError,
+    ):  # an array compared element by element, a numpy float with a huge int
         return False
 
 

@@ -78,11 +78,19 @@ MATHJAX_FOLDER = "_mathjax"
 MATHJAX_URL = f"../{MATHJAX_FOLDER}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 # nbconvert's lab template without what it would fetch from the network: require.js (no output
 # here needs it), mermaid.js and the Jupyter widgets manager (no notebook here has diagrams or widgets).
+# The package ships MathJax's STIX-Web fonts only (not its default TeX fonts): select them, as
+# Jupyter does with the same files.
 OFFLINE_TEMPLATE_NAME = "gmmlib-offline.html.j2"
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}
+{{ super() }}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});
+</script>
+{%- endblock html_head_js_mathjax -%}
 """
 IMAGE_SUFFIXES = (".png", ".gif", ".svg", ".jpg", ".jpeg")  # shown in the index; PDFs are linked
 VERSIONED_PACKAGES = ("gmmlib", "numpy", "scipy", "matplotlib", "papermill", "nbconvert")
@@ -149,7 +157,10 @@ def load_parameter_file(path):
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
-        raise ReportError(f"{path} is not valid YAML{line}: {getattr(exc, 'problem', exc)}") from exc
+        problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+        raise ReportError(f"{path} is not valid YAML{line}: {problem}") from exc
+    except ValueError as exc:  # e.g. an int of more than 4300 digits, which Python refuses to read
+        raise ReportError(f"{path}: {exc}".splitlines()[0]) from exc
     if content is None:
         return {}, {}
     if not isinstance(content, dict):

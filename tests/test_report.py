@@ -235,6 +235,9 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     mathjax = reports / report.MATHJAX_FOLDER
     for name in ("config/TeX-AMS-MML_HTMLorMML-full.js", "config/Safe.js", "extensions/Safe.js"):
         assert (mathjax / name).is_file(), name
+    # The pages select MathJax's STIX-Web fonts, the ones the package ships (not its default TeX fonts).
+    assert 'webFont: "STIX-Web"' in first["01_tiny/01_tiny.html"].decode()
+    assert list((mathjax / "fonts" / "HTML-CSS" / "STIX-Web" / "woff").glob("*.woff"))
     index = first["index.html"].decode()
     for link in (
         "01_tiny/01_tiny.html",
