@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-stamp
 PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: venv lint test report execute bench clean
+.PHONY: venv lint test report index execute bench clean
 
 venv: $(INSTALLED)
 
@@ -32,6 +32,11 @@ test: lint
 report: $(INSTALLED)
 	$(BIN)/python -c "import matplotlib.pyplot"
 	$(BIN)/python -m gmmlib.report $(if $(PARAMS),--params $(PARAMS)) $(NOTEBOOKS)
+
+# Write reports/params/{small,large}.yaml and README.md's notebook table from notebooks/index.yaml,
+# where every notebook is declared once (tests/test_notebooks.py checks that they agree).
+index: $(INSTALLED)
+	$(BIN)/python -m gmmlib.notebook_index
 
 # Re-run the notebooks in place (after changing gmmlib or a notebook), so that their committed
 # outputs match a clean top-to-bottom run.

@@ -2,7 +2,7 @@
 
 Most tests run a tiny notebook written into ``tmp_path`` (it follows the notebook contract and runs
 in about a second); one runs a real notebook with its small parameters from
-``tests/notebook_params/``.
+``notebooks/index.yaml``.
 """
 
 import html.parser
@@ -20,7 +20,7 @@ import yaml
 from matplotlib import font_manager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from gmmlib import report
+from gmmlib import notebook_index, report
 from gmmlib.outputs import MARKER
 
 font_manager.findfont("DejaVu Sans")  # builds the font cache outside any notebook output
@@ -526,19 +526,14 @@ def test_command_line_prints_one_line_and_exits_2(tiny, tmp_path):
 
 @pytest.mark.parametrize("params", PARAMETER_FILES, ids=[path.name for path in PARAMETER_FILES])
 def test_example_parameter_files_fit_the_notebooks(params):
-    if not NOTEBOOKS:
-        pytest.skip("no notebooks yet")
+    assert NOTEBOOKS, "no notebooks found"
     defaults, sections = report.load_parameter_file(params)
     report.resolve_parameters(NOTEBOOKS, defaults, sections, source=params.name)
 
 
-REAL = [notebook for notebook in NOTEBOOKS if (ROOT / "tests" / "notebook_params" / f"{notebook.stem}.yaml").exists()]
-
-
-@pytest.mark.skipif(not REAL, reason="no notebook with small parameters yet")
 def test_real_notebook_twice_gives_the_same_summary_text_and_figures(tmp_path, capsys):
-    notebook = REAL[0]  # 00_quickstart: the fastest
-    small = yaml.safe_load((ROOT / "tests" / "notebook_params" / f"{notebook.stem}.yaml").read_text())["parameters"]
+    notebook = NOTEBOOKS[0]  # 00_quickstart: the fastest
+    small = notebook_index.load_index(ROOT)[notebook.stem]["small"]
     params = write_yaml(tmp_path / "params.yaml", {notebook.stem: small})
     reports = tmp_path / "reports"
 
