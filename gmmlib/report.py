@@ -9,8 +9,16 @@ notebook's ``parameters`` cell, executes it with papermill (kernel ``python3``, 
 the notebook's folder, ``output_dir`` set to ``reports/NN_topic/``) and writes into that folder the
 executed ``NN_topic.ipynb``, ``NN_topic.html``, a code-hidden ``NN_topic_results.html`` and
 ``provenance.json``, next to the figures and ``summary.json`` the notebook saves itself. Then it
-writes ``reports/index.html`` and ``reports/summary.json`` (``{stem: summary}``). Nothing written
-holds a timestamp, so two runs with the same parameters give identical files.
+writes ``reports/index.html`` and ``reports/summary.json`` (``{stem: summary}``). The HTML pages
+load MathJax from ``reports/_mathjax/`` (copied from the jupyter-server-mathjax package) and nothing
+from the network. Nothing written holds a timestamp, so two runs with the same parameters give
+identical files.
+
+The runner replaces only what it generated (:mod:`gmmlib.outputs` markers): a folder
+``reports/NN_topic/`` or ``reports/_mathjax/``, or a file ``index.html`` or ``summary.json``, that
+is in the way and was not generated stops the run before any notebook executes, with one line
+naming the path and exit status 2. So does a notebook whose name is not a plain file name (letters,
+digits, ``_`` and ``-``, starting with a letter or digit), and a ``--reports-dir`` that is a file.
 
 The parameter file is a YAML mapping::
 
@@ -19,10 +27,10 @@ The parameter file is a YAML mapping::
       n_samples: 2000
 
 A parameter the notebook does not declare, or a value whose type does not fit the default's (an
-int is fine for a float; a ``None`` default accepts anything), stops the run before any notebook
-executes. A notebook that raises (e.g. :class:`gmmlib.notebook.ParameterError`) is reported in one
-line; the other notebooks still run and the exit status is 1. Format and outputs are described in
-``reports/README.md``.
+int is fine for a float, NaN is not; a ``None`` default accepts anything), stops the run before any
+notebook executes, as does a file that is not UTF-8 or not YAML. A notebook that raises (e.g.
+:class:`gmmlib.notebook.ParameterError`) is reported in one line; the other notebooks still run and
+the exit status is 1. Format and outputs are described in ``reports/README.md``.
 """
 
 import argparse
