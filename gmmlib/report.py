@@ -71,7 +71,7 @@ except ModuleNotFoundError as exc:  # the report needs the "notebooks" extra, th
     ) from exc
 
 from .notebook import ParameterError, _shown
-from .outputs import NotGeneratedError, check_file, check_folder, generated_folder, write_generated_file
+from .outputs import NotGeneratedError, check_file, check_folder, generated_folder, is_generated, write_generated_file
 
 KERNEL_NAME = "python3"
 STEM_PATTERN = re.compile(r"\d\d_\w+")  # the notebooks' own NN_topic names, as section keys
@@ -437,10 +437,19 @@ def render_html(nb, folder, stem):
 
 
 def copy_mathjax(reports_dir):
-    """Copy MathJax's files from the jupyter-server-mathjax package into ``reports_dir/_mathjax/``."""
-    folder = generated_folder(reports_dir / MATHJAX_FOLDER, clear=True)
-    static = pathlib.Path(MATHJAX_PACKAGE.submodule_search_locations[0]) / "static"
-    shutil.copytree(static, folder, dirs_exist_ok=True)
+    """Copy MathJax's files from the jupyter-server-mathjax package into ``reports_dir/_mathjax/``.
+
+    Once: a copy from the same package version (recorded in ``_mathjax/.copied-from``, written
+    last, so an interrupted copy is redone) is kept.
+    """
+    folder = reports_dir / MATHJAX_FOLDER
+    stamp = folder / ".copied-from"
+    source = f"jupyter-server-mathjax {importlib.metadata.version('jupyter-server-mathjax')}\n"
+    if is_generated(folder) and stamp.is_file() and stamp.read_text(encoding="utf-8") == source:
+        return folder
+    generated_folder(folder, clear=True)
+    shutil.copytree(pathlib.Path(MATHJAX_PACKAGE.submodule_search_locations[0]) / "static", folder, dirs_exist_ok=True)
+    stamp.write_text(source, encoding="utf-8")
     return folder
 
 

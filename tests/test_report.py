@@ -238,6 +238,7 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     # The pages select MathJax's STIX-Web fonts, the ones the package ships (not its default TeX fonts).
     assert 'webFont: "STIX-Web"' in first["01_tiny/01_tiny.html"].decode()
     assert list((mathjax / "fonts" / "HTML-CSS" / "STIX-Web" / "woff").glob("*.woff"))
+    assert (mathjax / ".copied-from").read_text().startswith("jupyter-server-mathjax ")  # copied once, kept
     index = first["index.html"].decode()
     for link in (
         "01_tiny/01_tiny.html",
