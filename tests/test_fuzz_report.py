@@ -73,8 +73,8 @@ def test_check_value_returns_a_value_that_fits_or_names_the_parameter(source, va
         assert checked is value
     elif isinstance(default, bool):
         assert isinstance(checked, bool) and checked is value
-    elif isinstance(default, float):
-        assert type(checked) is float and not math.isnan(checked) and checked == float(value)  # an int is rounded to the nearest float
+    elif isinstance(default, float):  # an int becomes its nearest float
+        assert type(checked) is float and not math.isnan(checked) and checked == float(value)
     elif isinstance(default, int):
         assert type(checked) is int and checked is value
     elif isinstance(default, (list, tuple)):
