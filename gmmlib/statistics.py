@@ -51,6 +51,7 @@ The equations are derived in ``notebooks/02_em_derivation.ipynb``.
 import dataclasses
 import os
 import threading
+import typing
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -102,6 +103,20 @@ class SufficientStatistics:
     log_likelihood: float
     total_weight: float
     dtype: np.dtype = dataclasses.field(default_factory=lambda: np.dtype(np.float64))
+
+    def __add__(self, other):
+        """The statistics of two disjoint sets of rows, taken at the same parameters (so about the same centres)."""
+        if not np.array_equal(self.centres, other.centres) or self.dtype != other.dtype:
+            raise ValueError("only statistics taken at the same parameters, about the same centres, can be added")
+        return SufficientStatistics(
+            self.counts + other.counts,
+            self.sums + other.sums,
+            self.scatter + other.scatter,
+            self.centres,
+            self.log_likelihood + other.log_likelihood,
+            self.total_weight + other.total_weight,
+            self.dtype,
+        )
 
 
 def chunk_rows(row_elements):
@@ -253,7 +268,35 @@ def responsibilities_in_place(log_joint, sample_weight):
     return total
 
 
-class _ExpandedForm:
+class StatisticsForm(typing.Protocol):
+    """How a group of components computes a chunk's log-joint and sufficient statistics.
+
+    Chunks are held transposed: one row per component or feature, the samples along the rows.
+    :class:`ExpandedForm` and :class:`CentredForm` implement it; :func:`accumulate_statistics`
+    chooses one per component.
+    """
+
+    n_totals: int
+    """How many arrays :meth:`partial_statistics` returns (summed over chunks, in order)."""
+
+    @property
+    def row_elements(self) -> int:
+        """Working-array elements per row of a chunk (sizes the chunks)."""
+
+    def workspace(self, n_rows):
+        """Scratch arrays for chunks of up to ``n_rows`` rows (one set per thread)."""
+
+    def log_joint(self, chunk, workspace, out):
+        """Write ``log pi_k + log N(x_i | mu_k, Sigma_k)`` of the chunk's rows into ``out`` (n_components, n_rows)."""
+
+    def partial_statistics(self, resp, workspace):
+        """The chunk's statistics from its weighted responsibilities ``w_i gamma_ik`` (n_components, n_rows)."""
+
+    def statistics(self, totals):
+        """``(sums, scatter, centres)`` of these components from the partial statistics summed over chunks."""
+
+
+class ExpandedForm:
     """Features ``F = f(x - c)`` and coefficients ``G`` with ``log p(x, z = k) = G F``; statistics ``R F^T``.
 
     Chunks are held transposed (one feature per row, samples along the rows), so that building the
@@ -311,10 +354,10 @@ class _ExpandedForm:
         return moments[:, q:], scatter, np.broadcast_to(self.reference[:, 0].astype(np.float64), (len(moments), d))
 
 
-class _CentredForm:
+class CentredForm:
     """Whitened coordinates ``P_k^T (x - mu_k)`` of all its components; scatter about each ``mu_k``.
 
-    Chunks are held transposed, as in :class:`_ExpandedForm`. Each component's mean is subtracted
+    Chunks are held transposed, as in :class:`ExpandedForm`. Each component's mean is subtracted
     before whitening, so nothing cancels however far the components are from each other.
     """
 
@@ -425,37 +468,82 @@ def accumulate_statistics(
     """
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(map(repr, FORMS))}; got {form!r}")
-    n_samples, n_features = X.shape
-    n_components = means.shape[0]
+    order, parts = choose_forms(weights, means, precisions_cholesky, covariance_type, X.dtype, form)
+    weights = np.asarray(weights, dtype=np.float64)
+    background = None if background_log_density is None else _log_weights(weights[-1]) + background_log_density
+    sample_weight = np.asarray(sample_weight, dtype=X.dtype)
+    log_likelihood, totals = sum_over_chunks(X, sample_weight, parts, len(weights), background, n_threads)
+    return reassemble(totals, order, parts, log_likelihood, float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
+
+
+def choose_forms(weights, means, precisions_cholesky, covariance_type, dtype, form="auto"):
+    """Which form computes each component, and the forms set up for the current parameters.
+
+    "auto" takes the expanded form for every component whose cancellation
+    (:func:`expansion_gains`) costs at most half of ``dtype``'s digits, the centred form for the others.
+
+    Returns
+    -------
+    order : ndarray of int of shape (n_components,)
+        The components in the order the forms hold them (expanded ones first).
+    parts : list of (slice, StatisticsForm)
+        Each form and the rows of the log-joint (positions in ``order``) it fills.
+    """
+    n_components, n_features = np.shape(means)
     weights = np.asarray(weights, dtype=np.float64)
     means = np.asarray(means, dtype=np.float64)
-    sample_weight = np.asarray(sample_weight, dtype=X.dtype)
     reference = reference_point(weights[:n_components], means)
     if form == "auto":
         gains = expansion_gains(means, precisions_cholesky, covariance_type, reference)
-        expanded = gains <= np.finfo(X.dtype).eps ** -0.5
+        expanded = gains <= np.finfo(dtype).eps ** -0.5
     else:
         expanded = np.full(n_components, form == "expanded")
-    # Expanded components first, then centred ones, then the background: rows of the log-joint.
     order = np.concatenate([np.flatnonzero(expanded), np.flatnonzero(~expanded)])
     factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)[order]
     log_normalisers = _log_normalisers(weights, precisions_cholesky, covariance_type, n_components, n_features)[order]
     n_expanded = int(expanded.sum())
     diagonal = covariance_type in ("diag", "spherical")
     parts = [
-        (part, method(log_normalisers[part], means[order][part], factors[part], diagonal, reference, X.dtype))
-        for part, method in ((slice(0, n_expanded), _ExpandedForm), (slice(n_expanded, n_components), _CentredForm))
+        (part, kind(log_normalisers[part], means[order][part], factors[part], diagonal, reference, dtype))
+        for part, kind in ((slice(0, n_expanded), ExpandedForm), (slice(n_expanded, n_components), CentredForm))
         if part.stop > part.start
     ]
-    background = None if background_log_density is None else _log_weights(weights[-1]) + background_log_density
-    step = chunk_rows(max([method.row_elements for _, method in parts] + [len(weights)]))
+    return order, parts
+
+
+def sum_over_chunks(X, sample_weight, parts, n_columns, background=None, n_threads=None):
+    """The E-step over chunks of rows, in parallel threads; the chunks' statistics summed in chunk order.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    sample_weight : ndarray of shape (n_samples,)
+    parts : list of (slice, StatisticsForm)
+        From :func:`choose_forms`.
+    n_columns : int
+        Rows of the log-joint: the components, plus the background.
+    background : float or None, default=None
+        ``log pi_B - log V`` of a background component, or None.
+    n_threads : int or None, default=None
+        None for one per available processor. The sums do not depend on it, bit for bit.
+
+    Returns
+    -------
+    log_likelihood : float
+        ``sum_i w_i log p(x_i)``.
+    totals : list of ndarray
+        The counts ``N_k`` (in the forms' order, background last), then each form's
+        :meth:`StatisticsForm.partial_statistics` summed over chunks, in float64.
+    """
+    n_samples = X.shape[0]
+    step = chunk_rows(max([method.row_elements for _, method in parts] + [n_columns]))
     starts = range(0, n_samples, step)
     local = threading.local()
 
     def chunk_statistics(start):
         if not hasattr(local, "workspaces"):
             local.workspaces = [method.workspace(min(step, n_samples)) for _, method in parts]
-            local.log_joint = np.empty((len(weights), min(step, n_samples)), dtype=X.dtype)
+            local.log_joint = np.empty((n_columns, min(step, n_samples)), dtype=X.dtype)
         chunk, chunk_weight = X[start : start + step], sample_weight[start : start + step]
         log_joint = local.log_joint[:, : chunk.shape[0]]
         for (part, method), workspace in zip(parts, local.workspaces):
@@ -480,20 +568,25 @@ def accumulate_statistics(
                 if totals is None
                 else [total + p for total, p in zip(totals, partial)]
             )
-    counts = np.empty(len(weights))
+    return log_likelihood, totals
+
+
+def reassemble(totals, order, parts, log_likelihood, total_weight, dtype):
+    """:class:`SufficientStatistics` in the components' own order from :func:`sum_over_chunks`' totals."""
+    n_components = len(order)
+    counts = np.empty(len(totals[0]))
     counts[order] = totals[0][:n_components]
     counts[n_components:] = totals[0][n_components:]
-    sums, centres = np.empty((n_components, n_features)), np.empty((n_components, n_features))
-    scatter = np.empty((n_components, n_features) if diagonal else (n_components, n_features, n_features))
-    position = 1
+    pieces, position = [], 1
     for part, method in parts:
-        sums[order[part]], scatter[order[part]], centres[order[part]] = method.statistics(
-            totals[position : position + method.n_totals]
-        )
+        pieces.append((order[part], method.statistics(totals[position : position + method.n_totals])))
         position += method.n_totals
-    return SufficientStatistics(
-        counts, sums, scatter, centres, log_likelihood, float(np.sum(sample_weight, dtype=np.float64)), X.dtype
-    )
+    first_sums, first_scatter, _ = pieces[0][1]
+    sums, centres = np.empty((n_components, first_sums.shape[1])), np.empty((n_components, first_sums.shape[1]))
+    scatter = np.empty((n_components, *first_scatter.shape[1:]))
+    for rows, (part_sums, part_scatter, part_centres) in pieces:
+        sums[rows], scatter[rows], centres[rows] = part_sums, part_scatter, part_centres
+    return SufficientStatistics(counts, sums, scatter, centres, log_likelihood, total_weight, dtype)
 
 
 def parameters_from_statistics(stats, covariance_type, reg_covar, has_background=False):

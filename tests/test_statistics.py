@@ -207,3 +207,23 @@ def test_unknown_form_is_explained():
     X = np.zeros((4, 2))
     with pytest.raises(ValueError, match="form must be one of 'auto', 'expanded', 'centred'; got 'fast'"):
         accumulate_statistics(X, np.ones(4), np.ones(1), np.zeros((1, 2)), np.ones((1, 2)), "diag", form="fast")
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_statistics_of_blocks_add_up_to_those_of_all_rows(covariance_type):
+    """Sufficient statistics are sums over rows: blocks computed apart add up (what dask relies on)."""
+    rng = np.random.default_rng(11)
+    X, weights, means, covariances = mixture_data(rng, covariance_type, np.float64, n_samples=999)
+    sample_weight = rng.uniform(0, 2, size=len(X))
+    factors = precision_cholesky(covariances, covariance_type)
+    whole = accumulate_statistics(X, sample_weight, weights, means, factors, covariance_type)
+    blocks = [
+        accumulate_statistics(X[rows], sample_weight[rows], weights, means, factors, covariance_type)
+        for rows in (slice(0, 100), slice(100, 640), slice(640, None))
+    ]
+    added = blocks[0] + blocks[1] + blocks[2]
+    for name in ("counts", "sums", "scatter", "log_likelihood", "total_weight"):
+        np.testing.assert_allclose(getattr(added, name), getattr(whole, name), rtol=1e-12, err_msg=name)
+    other = accumulate_statistics(X, sample_weight, weights, means + 1.0, factors, covariance_type, form="centred")
+    with pytest.raises(ValueError, match="about the same centres"):
+        _ = whole + other
