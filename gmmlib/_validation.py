@@ -41,8 +41,8 @@ def _numeric_array(value, name):
     return array
 
 
-def check_data(X, name="X", min_samples=1):
-    """Return ``X`` as a finite 2-D float64 or float32 array.
+def check_data(X, name="X", min_samples=1, allow_nan=False):
+    """Return ``X`` as a finite 2-D float64 or float32 array (NaN allowed, as missing, if ``allow_nan``).
 
     float32 input stays float32; every other numeric dtype becomes float64. Values whose squares
     (summed over features and samples) would overflow the data type are refused: EM needs them.
@@ -62,11 +62,15 @@ def check_data(X, name="X", min_samples=1):
         raise ValueError(f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required.")
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     array = np.ascontiguousarray(array, dtype=dtype)
-    if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
+    finite = np.isfinite(array) | np.isnan(array) if allow_nan else np.isfinite(array)
+    if not np.all(finite):
+        bad = np.argwhere(~finite)[0]
+        allowed = (
+            "finite values or NaN for missing ones (no inf)" if allow_nan else "only finite values (no NaN or inf)"
+        )
+        hint = "" if allow_nan else "; for missing values use GaussianMixture(missing_values='em')"
         raise ValueError(
-            f"{name} must contain only finite values (no NaN or inf); found {float(array[tuple(bad)])} "
-            f"at row {bad[0]}, column {bad[1]}"
+            f"{name} must contain {allowed}; found {float(array[tuple(bad)])} at row {bad[0]}, column {bad[1]}{hint}"
         )
     _check_magnitude(array, name)
     return array
@@ -76,7 +80,7 @@ def _check_magnitude(array, name):
     """Refuse data whose squared deviations, summed over samples and features, overflow its type."""
     n_samples, n_features = array.shape
     limit = float(np.sqrt(np.finfo(array.dtype).max / (64.0 * n_samples * n_features)))
-    largest = float(np.max(np.abs(array)))
+    largest = float(np.nanmax(np.abs(array), initial=0.0))
     if largest > limit:
         raise ValueError(
             f"{name} has values as large as {largest:.3g}; EM sums squared deviations of {n_samples} x {n_features} "

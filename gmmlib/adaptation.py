@@ -28,6 +28,7 @@ from . import _validation as check
 from .em_loop import run_em
 from .exceptions import NotFittedError
 from .mixture import GaussianMixture
+from .statistics import Rows
 
 
 def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
@@ -79,7 +80,7 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
 
     # tol=-inf: exactly n_iter iterations, a fixed number with nothing to converge.
     run = run_em(
-        functools.partial(adapted._e_step, X, sample_weight),
+        functools.partial(adapted._e_step, Rows(X, sample_weight)),
         map_means,
         start,
         max_iter=n_iter,
