@@ -56,6 +56,21 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
         UBM's. ``lower_bounds_`` holds the mean log-likelihood of ``X`` at the E-step of each
         iteration (the first is under the UBM), ``n_iter_ = n_iter`` and ``converged_ = True``
         (a fixed number of iterations; there is nothing to converge).
+
+    Examples
+    --------
+    A UBM of two speakers' frames, adapted to 20 frames of a third: only the component the new
+    frames visit moves, by ``alpha = n / (n + r)`` of the way to their mean.
+
+    >>> import numpy as np
+    >>> from gmmlib import GaussianMixture, map_adapt
+    >>> rng = np.random.default_rng(0)
+    >>> frames = np.vstack([rng.normal(-3, 1, (500, 1)), rng.normal(3, 1, (500, 1))])
+    >>> ubm = GaussianMixture(2, random_state=0).fit(frames)
+    >>> adapted = map_adapt(ubm, rng.normal(4, 1, (20, 1)), relevance_factor=16)
+    >>> moved = np.abs(adapted.means_ - ubm.means_).ravel()
+    >>> bool(moved.max() > 0.3 and moved.min() < 1e-6)
+    True
     """
     if not isinstance(ubm, GaussianMixture):
         raise TypeError(f"ubm must be a fitted gmmlib.GaussianMixture, got {check._describe(ubm)}")
