@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .mfcc import default_n_fft, frame_signal, power_spectrum, seconds_to_samples
+from .sigproc import default_n_fft, frame_signal, power_spectrum, seconds_to_samples
 
 
 def plot_waveform(signal, sample_rate, ax=None, **kwargs):
