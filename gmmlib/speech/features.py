@@ -521,7 +521,7 @@ def speech_features(
     >>> speech_features(signal, 16000).shape
     (69, 39)
     >>> speech_features(signal, 16000, kind="log_mel", n_deltas=0, dynamic_range_db=30).shape
-    (51, 26)
+    (52, 26)
     """
     if not isinstance(kind, str) or kind not in FEATURE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(map(repr, FEATURE_KINDS))}; got {_describe(kind)}")

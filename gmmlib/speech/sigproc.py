@@ -18,6 +18,27 @@ from scipy import signal as sp_signal
 from .._validation import _describe, check_scalar
 
 
+def _numeric_array(values, name, expected):
+    """``values`` as a numeric (bool, integer or float) array, or a TypeError naming ``name``."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences and the like
+        raise TypeError(f"{name} must be {expected}; could not convert it: {exc}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be {expected}, got {_describe(array)}")
+    return array
+
+
+def _finite_float64(array, name, axes):
+    """``array`` in float64, or a ValueError naming ``name`` and where the first NaN or inf is."""
+    array = array.astype(np.float64)
+    if not np.all(np.isfinite(array)):
+        position = tuple(np.argwhere(~np.isfinite(array))[0])
+        where = ", ".join(f"{axis} {index}" for axis, index in zip(axes, position))
+        raise ValueError(f"{name} must be finite; found {array[position]} at {where}")
+    return array
+
+
 def check_signal(signal, name="signal"):
     """``signal`` as a non-empty, finite, 1-D float64 array, or a ValueError/TypeError naming ``name``.
 
@@ -31,23 +52,14 @@ def check_signal(signal, name="signal"):
     -------
     signal : ndarray of shape (n_samples,), float64
     """
-    try:
-        array = np.asarray(signal)
-    except (TypeError, ValueError) as exc:  # ragged nested sequences and the like
-        raise TypeError(f"{name} must be a numeric 1-D array; could not convert it: {exc}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a numeric 1-D array, got {_describe(array)}")
+    array = _numeric_array(signal, name, "a numeric 1-D array")
     if array.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D (mono samples), got shape {array.shape}; average the channels of a stereo signal first"
         )
     if array.size == 0:
         raise ValueError(f"{name} must have at least one sample, got an empty array")
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        bad = np.flatnonzero(~np.isfinite(array))[0]
-        raise ValueError(f"{name} must be finite; found {array[bad]} at sample {bad}")
-    return array
+    return _finite_float64(array, name, ["sample"])
 
 
 def check_frames(frames, name="frames"):
@@ -64,22 +76,13 @@ def check_frames(frames, name="frames"):
     -------
     frames : ndarray of shape (n_frames, n_values), float64
     """
-    try:
-        array = np.asarray(frames)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric 2-D array; could not convert it: {exc}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got {_describe(array)}")
+    array = _numeric_array(frames, name, "a numeric 2-D array")
     if array.ndim != 2 or 0 in array.shape:
         raise ValueError(
             f"{name} must be 2-D of shape (n_frames, n_values) with at least one frame and one value, "
             f"got shape {array.shape}"
         )
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        row, column = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(f"{name} must be finite; found {array[row, column]} at row {row}, column {column}")
-    return array
+    return _finite_float64(array, name, ["row", "column"])
 
 
 def check_unit_interval(value, name):
