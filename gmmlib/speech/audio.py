@@ -278,14 +278,12 @@ def load_wav_folder(folder, sample_rate=None):
     if sample_rate is not None:
         check_scalar(sample_rate, "sample_rate", int, minimum=1)
     skipped = []
-    loaded = list(_read_folder(folder, skipped))
+    loaded = list(_read_files(_folder_files(folder), skipped))
     if sample_rate is None and loaded:
         sample_rate = most_common_rate(rate for _, _, rate, _ in loaded)
     utterances = list(_resampled(loaded, sample_rate, skipped))
     if not utterances:
-        raise ValueError(
-            f"folder {str(folder)!r} holds no usable {{label}}_{{speaker}}_{{index}}.wav file ({len(skipped)} skipped)"
-        )
+        raise no_usable_file_error(folder, skipped)
     utterances.sort(key=lambda u: (u.speaker, u.label, u.index))
     return Corpus(utterances, sample_rate, sorted(skipped))
 
@@ -297,16 +295,26 @@ def _check_folder(folder):
     return folder
 
 
-def _read_folder(folder, skipped):
-    """Yield ``((label, speaker, index), name, sample_rate, signal)`` for each usable file, in name order.
+def no_usable_file_error(folder, skipped):
+    """The ValueError for a folder none of whose files could be used, the ``skipped`` ones counted."""
+    return ValueError(
+        f"folder {str(folder)!r} holds no usable {{label}}_{{speaker}}_{{index}}.wav file ({len(skipped)} skipped)"
+    )
+
+
+def _folder_files(folder):
+    """The files of ``folder`` that :func:`load_wav_folder` considers, in name order (not hidden, not folders)."""
+    return [path for path in sorted(folder.iterdir()) if not path.name.startswith(".") and path.is_file()]
+
+
+def _read_files(paths, skipped):
+    """Yield ``((label, speaker, index), name, sample_rate, signal)`` for each usable file of ``paths``.
 
     One file is read at a time. The ``(name, reason)`` of each file that cannot be used is appended
     to ``skipped``, as :func:`load_wav_folder` describes.
     """
     seen = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
+    for path in paths:
         key = parse_name(path.name)
         if key is None:
             skipped.append((path.name, "name does not follow {label}_{speaker}_{index}.wav"))
@@ -324,7 +332,7 @@ def _read_folder(folder, skipped):
 
 
 def _resampled(loaded, sample_rate, skipped):
-    """Yield an :class:`Utterance` at ``sample_rate`` for each file :func:`_read_folder` yields.
+    """Yield an :class:`Utterance` at ``sample_rate`` for each file :func:`_read_files` yields.
 
     A file that cannot be resampled to ``sample_rate`` (see :func:`resample`) is appended to ``skipped``.
     """
@@ -349,4 +357,6 @@ def most_common_rate(rates):
     rate : int
     """
     counts = collections.Counter(rates)
+    if not counts:
+        raise ValueError("rates must hold at least one sample rate, got none")
     return max(counts, key=lambda rate: (counts[rate], rate))
