@@ -204,9 +204,10 @@ def signals(draw, bad=None):
     values = values * 10.0 ** draw(st.sampled_from([0, 4, -3, -320, -200, 30]))
     if bad in ("nan", "inf"):
         values[draw(st.integers(0, n_samples - 1))] = np.nan if bad == "nan" else -np.inf
-    dtype = {"complex": "complex128", "object": "object"}.get(bad) or draw(
-        rarely(["float64"], ["float32", "int16", "uint8", "bool", "list"])
-    )
+    if bad is None:
+        dtype = draw(rarely(["float64"], ["float32", "int16", "uint8", "bool", "list"]))
+    else:  # keep what is wrong with it (an integer cast would turn NaN into 0)
+        dtype = {"complex": "complex128", "object": "object"}.get(bad, "float64")
     if bad == "2-D":
         return np.column_stack([values, values])
     if dtype == "list":

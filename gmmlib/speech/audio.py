@@ -69,7 +69,17 @@ class Corpus:
 
 
 def parse_name(name):
-    """``(label, speaker, index)`` of a file named ``{label}_{speaker}_{index}.wav``, else None."""
+    """``(label, speaker, index)`` of a file named ``{label}_{speaker}_{index}.wav``, else None.
+
+    Parameters
+    ----------
+    name : str
+        A file name: label and speaker without underscores, index ASCII digits, ``.wav`` in any case.
+
+    Returns
+    -------
+    key : (str, str, int) or None
+    """
     match = NAME_PATTERN.fullmatch(name)
     if match is None:
         return None
@@ -283,7 +293,7 @@ def load_wav_folder(folder, sample_rate=None):
         sample_rate = most_common_rate(rate for _, _, rate, _ in loaded)
     utterances = list(_resampled(loaded, sample_rate, skipped))
     if not utterances:
-        raise no_usable_file_error(folder, skipped)
+        raise _no_usable_file_error(folder, skipped)
     utterances.sort(key=lambda u: (u.speaker, u.label, u.index))
     return Corpus(utterances, sample_rate, sorted(skipped))
 
@@ -295,7 +305,7 @@ def _check_folder(folder):
     return folder
 
 
-def no_usable_file_error(folder, skipped):
+def _no_usable_file_error(folder, skipped):
     """The ValueError for a folder none of whose files could be used, the ``skipped`` ones counted."""
     return ValueError(
         f"folder {str(folder)!r} holds no usable {{label}}_{{speaker}}_{{index}}.wav file ({len(skipped)} skipped)"

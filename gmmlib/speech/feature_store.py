@@ -27,10 +27,10 @@ from .audio import (
     _check_folder,
     _check_path,
     _folder_files,
+    _no_usable_file_error,
     _read_files,
     _resampled,
     most_common_rate,
-    no_usable_file_error,
 )
 from .features import _check_flag, speech_features
 
@@ -66,7 +66,17 @@ class FeatureStore:
     options: dict
 
     def frames_of(self, name):
-        """The frames of file ``name``, as an ndarray of shape (n_frames_of_file, n_values)."""
+        """The frames of one file, read from the store.
+
+        Parameters
+        ----------
+        name : str
+            One of :attr:`files`.
+
+        Returns
+        -------
+        frames : ndarray of shape (n_frames_of_file, n_values)
+        """
         if name not in self.files:
             raise ValueError(f"name must be one of the store's {len(self.files)} files, got {_describe(name)}")
         index = self.files.index(name)
@@ -158,7 +168,7 @@ def write_features_zarr(
         skipped = []
         rates = [rate for _, _, rate, _ in _read_files(paths, skipped)]
         if not rates:
-            raise no_usable_file_error(folder, skipped)
+            raise _no_usable_file_error(folder, skipped)
         sample_rate = most_common_rate(rates)
     # Unknown or bad options are refused here, before the store is created or replaced.
     speech_features(np.zeros(1), sample_rate, **speech_options)
@@ -173,7 +183,7 @@ def write_features_zarr(
     buffer.flush()
     root.attrs.update({"files": files, "skipped": sorted(skipped)})
     if not files:
-        raise no_usable_file_error(folder, skipped)
+        raise _no_usable_file_error(folder, skipped)
     root.create_array("file_offsets", data=np.array(offsets, dtype=np.int64))
     root.attrs["complete"] = True
     return open_features_zarr(store)

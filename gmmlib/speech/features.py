@@ -437,7 +437,8 @@ def cmvn(features, variance=True):
         std = centred.std(axis=0)
         # A constant column's rounding residue from the mean is set to 0, not scaled up.
         return np.divide(centred, std, out=np.zeros_like(centred), where=std > 0)
-    centred = np.ldexp(centred, exponent)
+    with np.errstate(over="ignore"):  # reported below, by name
+        centred = np.ldexp(centred, exponent)
     if not np.all(np.isfinite(centred)):
         raise ValueError("features are too large to centre in float64 (a difference from the mean overflows)")
     return centred

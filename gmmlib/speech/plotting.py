@@ -14,6 +14,15 @@ from .sigproc import default_n_fft, frame_signal, power_spectrum, seconds_to_sam
 def plot_waveform(signal, sample_rate, ax=None, **kwargs):
     """Samples against time in seconds.
 
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+    sample_rate : float
+        In Hz.
+    ax : matplotlib Axes or None, default=None
+    **kwargs
+        Passed to ``ax.plot``.
+
     Returns
     -------
     line : matplotlib.lines.Line2D
