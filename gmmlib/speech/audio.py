@@ -188,16 +188,20 @@ def write_wav(path, signal, sample_rate):
     ----------
     path : str or path-like
     signal : array-like of shape (n_samples,)
+        At least one finite sample.
     sample_rate : int
         In Hz.
+
+    Returns
+    -------
+    None
     """
-    signal = np.asarray(signal, dtype=np.float64)
-    if signal.ndim != 1:
-        raise ValueError(f"signal must be 1-D (mono), got shape {signal.shape}")
+    path = _check_path(path, "path")
+    signal = check_signal(signal)
     check_scalar(sample_rate, "sample_rate", int, minimum=1)
-    if not np.all(np.isfinite(signal)) or np.any(np.abs(signal) > 1):
+    if np.any(np.abs(signal) > 1):
         raise ValueError(
-            "signal must be finite and within [-1, 1]; scale it first (16-bit PCM would clip), "
+            "signal must be within [-1, 1]; scale it first (16-bit PCM would clip), "
             f"got values from {np.min(signal)!r} to {np.max(signal)!r}"
         )
     samples = np.clip(np.round(signal * 32768), -32768, 32767).astype(np.int16)

@@ -86,7 +86,19 @@ def check_frames(frames, name="frames"):
 
 
 def check_unit_interval(value, name):
-    """A real number in [0, 1], or a ValueError/TypeError naming ``name``."""
+    """A real number in [0, 1], or a ValueError/TypeError naming ``name``.
+
+    Parameters
+    ----------
+    value : float
+    name : str
+        The caller's name for the argument, used in error messages.
+
+    Returns
+    -------
+    value : float
+        ``value`` itself.
+    """
     check_scalar(value, name, float, minimum=0)
     if value > 1:
         raise ValueError(f"{name} must be in [0, 1], got {value!r}")
