@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.animation import AbstractMovieWriter, FuncAnimation
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Ellipse
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 from scipy.special import logsumexp
 
@@ -260,17 +261,38 @@ def plot_responsibilities(X, resp, ax=None, dims=(0, 1), colors=None, **kwargs):
 
 
 def plot_log_likelihood(lower_bounds, ax=None, **kwargs):
-    """Mean log-likelihood against the EM iteration (for example ``model.lower_bounds_``).
+    """Mean log-likelihood against the EM iteration (for example ``model.lower_bounds_``), whole-number ticks.
+
+    Parameters
+    ----------
+    lower_bounds : array-like of shape (n_iterations,)
+        The value after each iteration; iteration numbers start at 1.
+    ax : matplotlib Axes or None, default=None
+    **kwargs
+        Passed to ``ax.plot``.
 
     Returns
     -------
     line : matplotlib.lines.Line2D
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from gmmlib import GaussianMixture
+    >>> from gmmlib.plotting import plot_log_likelihood
+    >>> X = np.random.default_rng(0).normal(size=(200, 2)) * [3.0, 1.0]
+    >>> model = GaussianMixture(2, random_state=0).fit(X)
+    >>> line = plot_log_likelihood(model.lower_bounds_, ax=Figure().add_subplot())
+    >>> bool(np.all(np.diff(line.get_ydata()) >= 0)), int(line.get_xdata()[0])
+    (True, 1)
     """
     ax = plt.gca() if ax is None else ax
     lower_bounds = np.asarray(lower_bounds)
     style = dict(marker="o", markersize=3)
     style.update(kwargs)
     (line,) = ax.plot(np.arange(1, len(lower_bounds) + 1), lower_bounds, **style)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("EM iteration")
     ax.set_ylabel("mean log-likelihood")
     return line
