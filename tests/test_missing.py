@@ -233,6 +233,22 @@ def test_impute_fills_the_conditional_mean_and_samples_from_the_conditional():
     assert sampled[:, 1].var() == pytest.approx(conditional_variance, rel=0.05)
 
 
+def test_sampled_holes_follow_the_mixture_of_the_components_conditionals():
+    # Two clusters alike in the first coordinate and far apart in the second: a row with only the first
+    # observed is ambiguous, and its sampled second coordinate must come from each cluster as often as
+    # its responsibility says (a draw from the most probable component alone would not).
+    rng = np.random.default_rng(10)
+    X = np.vstack([rng.normal([0.0, 0.0], 1.0, (600, 2)), rng.normal([0.0, 10.0], 1.0, (400, 2))])
+    model = GaussianMixture(2, missing_values="em", random_state=0).fit(X)
+    query = np.tile([[0.3, np.nan]], (20000, 1))
+    resp = model.predict_proba(query[:1])[0]
+    upper = int(np.argmax(model.means_[:, 1]))
+    sampled = model.impute(query, method="sample")[:, 1]
+    assert 0.2 < resp[upper] < 0.8
+    assert np.mean(sampled > 5.0) == pytest.approx(resp[upper], abs=0.02)
+    np.testing.assert_array_equal(model.impute(query, method="sample"), model.impute(query, method="sample"))
+
+
 @pytest.mark.parametrize(
     "settings, X, match",
     [
