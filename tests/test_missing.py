@@ -278,6 +278,15 @@ def test_impute_needs_a_model_that_knows_about_holes(blobs):
         em.impute([[1.0, 2.0, 3.0], [np.nan] * 3])
 
 
+@pytest.mark.parametrize("method", ["score_samples", "score", "predict", "predict_proba", "impute"])
+def test_a_row_with_no_observed_value_is_named_by_its_row_in_X(method):
+    # Rows 1 and 3 have holes; the error must name row 3 of X, not its place among the rows with holes.
+    model = GaussianMixture(1, missing_values="em", random_state=0).fit(np.random.default_rng(11).normal(size=(50, 2)))
+    X = np.array([[1.0, 2.0], [np.nan, 3.0], [0.0, 1.0], [np.nan, np.nan]])
+    with pytest.raises(ValueError, match=r"X row 3 \(of 1 such\) has every value missing"):
+        getattr(model, method)(X)
+
+
 # -- parameters held fixed ---------------------------------------------------------------------------
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("fixed", [("weights",), ("means",), ("covariances",), ("weights", "covariances")])
