@@ -554,7 +554,7 @@ class GaussianMixture:
         missing = np.isnan(X) if self._allows_missing() else None
         holes = None if missing is None else missing.any(axis=1)
         if holes is not None and holes.any():
-            check_missing(missing[holes], columns=False)
+            check_missing(missing, columns=False)  # on all of X, so that the error names the row of X
             log_joint = np.empty((X.shape[0], self.n_components))
             log_joint[holes] = observed_log_joint(
                 X[holes], missing[holes], self.weights_, self.means_, self.covariances_, self.covariance_type
