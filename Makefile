@@ -50,7 +50,8 @@ bench: $(INSTALLED)
 # Course assignments (assignments/README.md): student notebooks and autograders into assignments/build/;
 # ROSTER=file (one student per line) adds each student's copy with their own seed.
 assignments: $(INSTALLED)
-	$(BIN)/python assignments/tools/course.py build $(if $(ROSTER),--roster $(ROSTER))
+	$(BIN)/python assignments/tools/course.py build
+	$(if $(ROSTER),$(BIN)/python assignments/tools/course.py handout $(ROSTER))
 
 # Grade submitted notebooks locally: SUBMISSION=file.ipynb, or SUBMISSIONS=folder/ (also a CSV gradebook).
 grade: $(INSTALLED)

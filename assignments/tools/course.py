@@ -1,14 +1,15 @@
 """Build, hand out and grade the course assignments; ``make assignments`` and ``make grade`` call this.
 
-    python assignments/tools/course.py build [--roster FILE]
+    python assignments/tools/course.py build
+    python assignments/tools/course.py handout ROSTER
     python assignments/tools/course.py grade SUBMISSION.ipynb | FOLDER [--jobs N] [limits]
 
 ``build`` runs ``otter assign`` on every ``assignments/A<n>_*.ipynb`` and lays out its output in
 ``assignments/build/``: ``student/<assignment>/`` (the notebook to hand out, its visible tests and
 data module; also zipped), ``autograder/<assignment>/`` (otter's ``autograder.zip``, the solution
-notebook with the model answers and rubrics, and ``questions.json``). With a roster (one student
-name per line), ``handout/<student>/<assignment>/`` holds each student's copy with their own seed,
-set with papermill, and ``handout/seeds.csv`` lists the seeds.
+notebook with the model answers and rubrics, and ``questions.json``). ``handout`` reads a roster
+(one student name per line) and writes ``handout/<student>/<assignment>/``, each student's copy with
+their own seed set by papermill, and ``handout/seeds.csv``, the list of seeds.
 
 ``grade`` grades each notebook in a child process (``run_submission.py``, which calls ``otter run``)
 in a fresh temporary folder, with a wall-clock limit, resource limits, a limit per notebook cell
@@ -100,9 +101,7 @@ def build(build_dir):
             shutil.copy(result / "autograder" / f"{name}.ipynb", autograder / f"{name}-solution.ipynb")
             manifest = {"assignment": name, "questions": questions_of(notebook)}
             (autograder / "questions.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"built {len(source_notebooks())} assignments: hand out {student_root.relative_to(SOURCES.parent)}/<assignment>"
-    )
+    print(f"built {len(source_notebooks())} assignments: hand out {os.path.relpath(student_root)}/<assignment>")
 
 
 def student_seed(student, assignment):
@@ -139,7 +138,7 @@ def handout(roster, build_dir):
             )
             rows.append(f"{student},{folder.name},{seed}")
     (out / "seeds.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    print(f"handed out {len(students)} copies of each assignment: {out.relative_to(SOURCES.parent)}/<student>")
+    print(f"handed out {len(students)} copies of each assignment: {os.path.relpath(out)}/<student>")
 
 
 # grade ----------------------------------------------------------------------------------------
@@ -424,8 +423,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-dir", default=str(DEFAULT_BUILD), help="default: assignments/build")
     commands = parser.add_subparsers(dest="command", required=True)
-    build_parser = commands.add_parser("build", help="student notebooks and autograders")
-    build_parser.add_argument("--roster", help="a file with one student name per line: per-student copies and seeds")
+    commands.add_parser("build", help="student notebooks and autograders")
+    handout_parser = commands.add_parser("handout", help="each student's copy with their own seed (after build)")
+    handout_parser.add_argument("roster", help="a file with one student name per line")
     grade_parser = commands.add_parser("grade", help="grade one notebook or a folder of notebooks")
     grade_parser.add_argument("target", help="a submitted .ipynb, or a folder of them")
     grade_parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
@@ -441,8 +441,8 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
     if arguments.command == "build":
         build(arguments.build_dir)
-        if arguments.roster:
-            handout(arguments.roster, arguments.build_dir)
+    elif arguments.command == "handout":
+        handout(arguments.roster, arguments.build_dir)
     else:
         import matplotlib
 
