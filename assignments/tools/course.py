@@ -44,6 +44,8 @@ TOOLS = pathlib.Path(__file__).resolve().parent
 SOURCES = TOOLS.parent
 DEFAULT_BUILD = SOURCES / "build"
 TOKEN_VARIABLE = "GMM_GRADING_TOKEN"
+#: Characters a notebook cell, or one call of a graded function, may print.
+OUTPUT_LIMIT = 1_000_000
 #: Characters of a child's output kept (the rest is counted and dropped).
 OUTPUT_KEPT = 64_000
 #: Characters of feedback kept per failed test case.
@@ -72,8 +74,12 @@ def questions_of(notebook_path):
 # build ----------------------------------------------------------------------------------------
 
 
-def build(build_dir):
-    """Student notebooks and autograders of every assignment, under ``build_dir`` (its ``graded/`` is kept)."""
+def build(build_dir, check_solutions=True):
+    """Student notebooks and autograders of every assignment, under ``build_dir`` (its ``graded/`` is kept).
+
+    With ``check_solutions`` (the default), otter assign also grades each solution and fails unless it
+    passes every test.
+    """
     build_dir = generated_folder(build_dir)
     student_root = generated_folder(build_dir / "student", clear=True)
     autograder_root = generated_folder(build_dir / "autograder", clear=True)
@@ -83,7 +89,16 @@ def build(build_dir):
             print(f"otter assign {notebook.relative_to(SOURCES.parent)}", flush=True)
             result = pathlib.Path(work) / name
             completed = subprocess.run(
-                [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(notebook), str(result)],
+                [
+                    sys.executable,
+                    "-m",
+                    "otter",
+                    "assign",
+                    "--no-pdfs",
+                    *([] if check_solutions else ["--no-run-tests"]),
+                    str(notebook),
+                    str(result),
+                ],
                 capture_output=True,
                 text=True,
                 cwd=SOURCES,
@@ -272,6 +287,7 @@ def grade_one(path, build_dir, limits):
             TOKEN_VARIABLE: token,
             "GRADING_CELL_TIME_LIMIT": str(limits["cell_time_limit"]),
             "GRADING_CALL_TIME_LIMIT": str(limits["call_time_limit"]),
+            "GRADING_OUTPUT_LIMIT": str(OUTPUT_LIMIT),
             "GRADING_MEMORY_LIMIT": str(limits["memory_limit"]),
             "GRADING_FILE_SIZE_LIMIT": str(limits["file_size_limit"]),
             "GRADING_CPU_LIMIT": str(2 * limits["time_limit"]),
@@ -371,6 +387,8 @@ def write_gradebooks(graded, graded_dir):
                 notes.append(f"same seed as {', '.join(others)}")
             if details["failure"]:
                 notes.append(details["failure"][:200])
+            if details["cell_errors"]:
+                notes.append(f"cells that raised: {', '.join(details['cell_errors'])}"[:300])
             points = [
                 "" if report["questions"][n]["points"] is None else f"{report['questions'][n]['points']:g}"
                 for n in names
@@ -423,7 +441,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-dir", default=str(DEFAULT_BUILD), help="default: assignments/build")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("build", help="student notebooks and autograders")
+    build_parser = commands.add_parser("build", help="student notebooks and autograders")
+    build_parser.add_argument(
+        "--no-solution-check", action="store_true", help="skip otter's grading of each solution (the tests grade it)"
+    )
     handout_parser = commands.add_parser("handout", help="each student's copy with their own seed (after build)")
     handout_parser.add_argument("roster", help="a file with one student name per line")
     grade_parser = commands.add_parser("grade", help="grade one notebook or a folder of notebooks")
@@ -440,7 +461,7 @@ def main(argv=None):
     grade_parser.add_argument("--file-size-limit", type=float, default=64.0, help="MiB per file written (default 64)")
     arguments = parser.parse_args(argv)
     if arguments.command == "build":
-        build(arguments.build_dir)
+        build(arguments.build_dir, check_solutions=not arguments.no_solution_check)
     elif arguments.command == "handout":
         handout(arguments.roster, arguments.build_dir)
     else:
