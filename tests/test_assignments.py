@@ -171,7 +171,8 @@ def test_student_build_holds_no_solution_and_no_hidden_test(build_dir, assignmen
                 (solution_lines if inside else other_lines).add(line.strip())
         if cell.cell_type == "code" and re.search(r"^hidden:\s*true", cell.source, flags=re.MULTILINE):
             hidden_tests.append(re.search(r"def (test_\w+)", cell.source).group(1))
-    solution_lines -= other_lines  # a line the handout also shows (a prompt, the contract) is no solution
+    other_text = "\n".join(other_lines)  # what the handout also shows (a prompt, the contract) is no solution
+    solution_lines = {line for line in solution_lines if line not in other_text}
     assert len(solution_lines) >= 8 and len(hidden_tests) >= 4
     student = build_dir / "student" / assignment
     text = "\n".join(path.read_text(encoding="utf-8") for path in student.rglob("*") if path.is_file())
@@ -289,8 +290,8 @@ def test_misbehaving_submissions_lose_the_affected_questions_only(contained):
             if name in affected:  # every hidden test of the question fails (a visible one may pass)
                 assert question["points"] < question["max_points"] / 2, (path.stem, question)
                 assert constants["FEEDBACK"] in question["feedback"], (path.stem, question)
-            elif name in also:
-                assert question["points"] < question["max_points"] and also[name] in question["feedback"], question
+            elif name in also:  # its visible test calls the misbehaving function
+                assert question["points"] == question["max_points"] or also[name] in question["feedback"], question
             else:
                 assert question["points"] == question["max_points"], (path.stem, name, question)
     assert reports["innocent-solution"]["total"] == reports["innocent-solution"]["max_total"]
