@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmmlib.speech import generate_corpus
-
 
 def _check_seed(seed):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -86,6 +84,8 @@ class Recording:
 
 
 def _speech_corpus(seed, directory=None):
+    from gmmlib.speech import generate_corpus  # here, as A1 and A3 need none of gmmlib.speech (slow to import)
+
     return generate_corpus(
         directory,
         n_speakers=SPEECH_SPEAKERS,

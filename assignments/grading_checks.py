@@ -8,6 +8,8 @@ first that reproduces the student's numbers, in the language of the equations.
 """
 
 import contextlib
+import dis
+import importlib
 import io
 import os
 import signal
@@ -24,7 +26,7 @@ import gmmlib
 CALL_TIME_LIMIT = float(os.environ.get("GRADING_CALL_TIME_LIMIT", "20"))
 #: Characters one call of a submitted function may print.
 OUTPUT_LIMIT = int(os.environ.get("GRADING_OUTPUT_LIMIT", "1000000"))
-#: Packages a numpy-only function must not use (checked by :func:`foreign_references`).
+#: The packages a numpy-only function may use (checked by :func:`expect_numpy_only`).
 ALLOWED_PACKAGES = {"numpy", "math", "builtins", "functools", "itertools"}
 #: Relative tolerance of a match with the reference (rounding differs between equivalent formulas).
 RTOL = 1e-7
@@ -37,6 +39,7 @@ class GradingLimitExceeded(Exception):
 # Limits ---------------------------------------------------------------------------------------
 
 _stopped = {}  # code object -> message, for functions already stopped once (not run again)
+_substitutes = set()  # names of the notebook functions that substituted() has replaced for now
 
 
 class _BoundedOutput(io.TextIOBase):
@@ -59,7 +62,7 @@ class _BoundedOutput(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def _time_limit(seconds, message):
+def time_limit(seconds, message):
     """Raise :class:`GradingLimitExceeded` in the main thread after ``seconds`` (and every 0.5 s after that).
 
     An outer timer (the grader's limit per notebook cell) is suspended meanwhile and resumed with
@@ -89,13 +92,15 @@ def _time_limit(seconds, message):
 def call(name, function, *args, **kwargs):
     """``function(*args, **kwargs)`` within the time and output limits; ``name`` is what the student called it.
 
-    A function stopped once for running too long is not run again: later calls fail at once with
-    the same message.
+    Fails at once if ``function`` calls gmmlib or scikit-learn (:func:`expect_own_work`; the correct
+    functions :func:`substituted` for the student's own are not followed). A function stopped once for
+    running too long is not run again: later calls fail at once with the same message.
     """
     if function is None:
         raise AssertionError(f"{name} is not defined: run the cell that defines it, and keep its name")
     if not callable(function):
         raise AssertionError(f"{name} must be a function, got {type(function).__name__}")
+    expect_own_work(name, function, graded_alone=_substitutes)
     code = getattr(function, "__code__", None)
     if code in _stopped:
         raise GradingLimitExceeded(_stopped[code])
@@ -103,7 +108,7 @@ def call(name, function, *args, **kwargs):
     output = _BoundedOutput(name)
     try:
         with (
-            _time_limit(CALL_TIME_LIMIT, message),
+            time_limit(CALL_TIME_LIMIT, message),
             contextlib.redirect_stdout(output),
             contextlib.redirect_stderr(output),
         ):
@@ -120,9 +125,11 @@ def substituted(env, **functions):
     missing = object()
     saved = {name: env.get(name, missing) for name in functions}
     env.update(functions)
+    _substitutes.update(functions)
     try:
         yield
     finally:
+        _substitutes.difference_update(functions)
         for name, value in saved.items():
             if value is missing:
                 env.pop(name, None)
@@ -281,7 +288,12 @@ def q_gain_message(gain, block, q_value):
     )
 
 
-# numpy only -----------------------------------------------------------------------------------
+# Whose code -----------------------------------------------------------------------------------
+
+#: Packages whose functions compute what the assignments ask for: a graded function may not call them.
+ANSWER_PACKAGES = {"gmmlib", "sklearn"}
+#: Packages looked up when a function imports them inside its body.
+_FOLLOWED_PACKAGES = ANSWER_PACKAGES | {"scipy", "numpy", "torch", "jax", "pandas", "statsmodels"}
 
 
 def _code_objects(code):
@@ -291,45 +303,104 @@ def _code_objects(code):
             yield from _code_objects(constant)
 
 
-def foreign_references(function, graded_alone=(), _seen=None):
-    """Names ``function`` (and the notebook functions it calls) takes from packages other than numpy.
+def _dotted_names(code):
+    """``(scope, dotted name)`` of each name ``code`` loads: ``("global", "gmmlib.speech.mfcc")`` and so on.
 
-    The notebook functions named in ``graded_alone`` are not followed: they are graded on their own.
+    ``scope`` is ``"global"`` for a name of the notebook's namespace, ``"local"`` for one of the
+    function, ``"import"`` for a module imported inside the function.
+    """
+    scope, chain = None, []
+    for instruction in dis.get_instructions(code):
+        name = instruction.argval
+        if instruction.opname in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM") and chain:
+            chain.append(name)
+            continue
+        if chain:
+            yield scope, ".".join(chain)
+        scope, chain = None, []
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            scope, chain = "global", [name]
+        elif instruction.opname in ("LOAD_FAST", "LOAD_DEREF"):
+            scope, chain = "local", [name]
+        elif instruction.opname == "IMPORT_NAME":
+            scope, chain = "import", [name]
+    if chain:
+        yield scope, ".".join(chain)
+
+
+def _package(value):
+    """The top-level package a module or a function comes from."""
+    name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+    return (name or "builtins").partition(".")[0]
+
+
+def references(function, skip=(), _seen=None):
+    """The modules and functions that ``function``, and the notebook functions it calls, use.
+
+    Found from the dotted names its code loads (``gmmlib.speech.mfcc`` counts as the module
+    ``gmmlib.speech`` and its function ``mfcc``), with modules imported inside the function; classes
+    do not count (A2 asks for ``GaussianMixture``). The notebook's names in ``skip`` are left out: they
+    are functions graded on their own, or correct ones the grader put in their place.
 
     Returns
     -------
-    list of str
-        Such as ``"gmmlib (gmmlib)"`` or ``"multivariate_normal (scipy.stats._multivariate)"``.
+    list of (str, str, bool)
+        ``(label, package, is_module)``, such as ``("logsumexp (scipy.special._logsumexp)", "scipy",
+        False)`` or ``("gmmlib.speech", "gmmlib", True)``.
     """
     seen = set() if _seen is None else _seen
     if not isinstance(function, types.FunctionType) or function.__code__ in seen:
         return []
     seen.add(function.__code__)
-    found = []
-    namespace = function.__globals__
+    found, missing = [], object()
     for code in _code_objects(function.__code__):
-        for name in code.co_names:
-            if name not in namespace:
-                if name in {"scipy", "gmmlib", "sklearn", "torch", "jax", "pandas", "statsmodels"}:
-                    found.append(f"{name} (imported inside the function)")
+        for scope, dotted in _dotted_names(code):
+            root, *attributes = dotted.split(".")
+            if scope == "global" and root in skip:
                 continue
-            value = namespace[name]
-            if isinstance(value, types.ModuleType):
-                package = value.__name__.partition(".")[0]
-                if package not in ALLOWED_PACKAGES:
-                    found.append(f"{name} ({value.__name__})")
-            elif isinstance(value, types.FunctionType) and value.__module__ == function.__module__:
-                if name not in graded_alone:
-                    found.extend(foreign_references(value, graded_alone, seen))
-            elif callable(value) and not isinstance(value, type):
-                package = (getattr(value, "__module__", None) or "builtins").partition(".")[0]
-                if package not in ALLOWED_PACKAGES:
-                    found.append(f"{name} ({getattr(value, '__module__', '?')})")
+            value = function.__globals__.get(root, missing) if scope == "global" else missing
+            if value is missing and root in _FOLLOWED_PACKAGES and scope != "global":
+                try:
+                    value = importlib.import_module(root)
+                except ImportError:
+                    continue
+            if isinstance(value, types.FunctionType) and value.__module__ == function.__module__:
+                found.extend(references(value, skip, seen))
+                continue
+            label = root
+            while isinstance(value, types.ModuleType):
+                found.append((value.__name__, _package(value), True))
+                if not attributes:
+                    break
+                label = f"{value.__name__}.{attributes[0]}"
+                value = getattr(value, attributes.pop(0), missing)
+                if value is missing:  # a submodule not imported yet
+                    try:
+                        value = importlib.import_module(label)
+                    except ImportError:
+                        break
+            if callable(value) and not isinstance(value, (type, types.ModuleType)):
+                module = getattr(value, "__module__", None) or "builtins"
+                found.append((label if "." in label else f"{label} ({module})", _package(value), False))
     return sorted(set(found))
 
 
 def expect_numpy_only(name, function, graded_alone=()):
-    """Fail, naming them, if ``function`` uses packages other than numpy (see :func:`foreign_references`)."""
-    found = foreign_references(function, graded_alone)
+    """Fail, naming them, if ``function`` uses packages other than numpy (see :func:`references`)."""
+    found = [label for label, package, _ in references(function, graded_alone) if package not in ALLOWED_PACKAGES]
     if found:
         raise AssertionError(f"{name} uses {', '.join(found)}: this assignment asks for numpy only")
+
+
+def expect_own_work(name, function, graded_alone=()):
+    """Fail if ``function`` calls a function of gmmlib or scikit-learn: they compute the answer it must compute."""
+    found = [
+        label
+        for label, package, is_module in references(function, graded_alone)
+        if package in ANSWER_PACKAGES and not is_module
+    ]
+    if found:
+        raise AssertionError(
+            f"{name} calls {', '.join(found)}: write it yourself (the grader compares your code with gmmlib, "
+            "so calling gmmlib or scikit-learn earns no points)"
+        )

@@ -11,9 +11,10 @@ notebook with the model answers and rubrics, and ``questions.json``). ``handout`
 (one student name per line) and writes ``handout/<student>/<assignment>/``, each student's copy with
 their own seed set by papermill, and ``handout/seeds.csv``, the list of seeds.
 
-``grade`` grades each notebook in a child process (``run_submission.py``, which calls ``otter run``)
-in a fresh temporary folder, with a wall-clock limit, resource limits, a limit per notebook cell
-and per call of a graded function, and a cap on the output kept. It writes
+``grade`` grades each notebook in a child process (``run_submission.py``, which runs the notebook and
+otter's tests itself, without a Jupyter kernel) in a fresh temporary folder, with a wall-clock limit,
+resource limits, a limit per notebook cell, per visible test and per call of a graded function, and a
+cap on the output kept. It writes
 ``assignments/build/graded/<stem>.json`` per submission and, for a folder, a CSV gradebook per
 assignment. See ``assignments/README.md`` for what this does and does not protect against.
 """
@@ -50,6 +51,10 @@ OUTPUT_LIMIT = 1_000_000
 OUTPUT_KEPT = 64_000
 #: Characters of feedback kept per failed test case.
 FEEDBACK_KEPT = 1_000
+#: ``otter`` on the command line. otter imports nbformat, which imports jsonschema, which imports
+#: rfc3987_syntax (when installed) only to offer an "iri" format check that otter never uses; compiling
+#: its grammar takes seconds. Marked absent, it is skipped (jsonschema guards that import).
+OTTER = [sys.executable, "-c", "import sys; sys.modules['rfc3987_syntax'] = None; from otter.cli import cli; cli()"]
 
 
 def source_notebooks():
@@ -90,9 +95,7 @@ def build(build_dir, check_solutions=True):
             result = pathlib.Path(work) / name
             completed = subprocess.run(
                 [
-                    sys.executable,
-                    "-m",
-                    "otter",
+                    *OTTER,
                     "assign",
                     "--no-pdfs",
                     *([] if check_solutions else ["--no-run-tests"]),
@@ -190,7 +193,7 @@ def assignment_of(notebook, path, known):
 
 
 def kill_tagged(token):
-    """End every process that carries ``token`` in its environment (a submission's kernel and anything it started)."""
+    """End every process that carries ``token`` in its environment (a grading child and anything it started)."""
     import psutil
 
     for process in psutil.process_iter():
@@ -229,14 +232,21 @@ def run_limited(command, cwd, env, time_limit):
     return code, kept.getvalue(), dropped[0]
 
 
-def clean_message(message, temporary):
-    """A test case's failure as the student should read it: the exception's text, not otter's frame."""
+def clean_message(message, temporary, limits):
+    """A test case's failure as the student should read it: the exception's text, not otter's frame.
+
+    A failure that comes from one of the grader's limits on files and memory says so.
+    """
     message = message.replace(str(temporary), ".")
     lines = message.splitlines()
     if lines and lines[0].startswith("❌") and len(lines) > 1 and lines[1].startswith("Error at line"):
         lines = lines[3:]  # otter's header, "Error at line N in test X:" and the test's source line
     text = "\n".join(lines).strip()
-    text = re.sub(r"^AssertionError: ", "", text)
+    text = re.sub(r"^(AssertionError|GradingLimitExceeded): ", "", text)
+    if "[Errno 27] File too large" in text:
+        text += f" (the grader lets a submission write files of at most {limits['file_size_limit'] / 2**20:g} MiB)"
+    if re.search(r"\bMemoryError\b", text):
+        text += f" (the grader gives a submission at most {limits['memory_limit'] / 2**30:g} GiB of memory)"
     return text if len(text) <= FEEDBACK_KEPT else text[:FEEDBACK_KEPT] + " [...]"
 
 
@@ -255,35 +265,25 @@ def grade_one(path, build_dir, limits):
         return None, {"submission": path.name, "failure": f"{path.name} is none of the assignments {', '.join(known)}"}
     autograder = build_dir / "autograder" / assignment
     manifest = json.loads((autograder / "questions.json").read_text(encoding="utf-8"))
-    notebook.setdefault("metadata", {})["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
     token = uuid.uuid4().hex
     with tempfile.TemporaryDirectory(prefix="gmm-grade-") as temporary:
         temporary = pathlib.Path(temporary)
-        for folder in ("tmp", "ipython/profile_default/startup"):
-            (temporary / folder).mkdir(parents=True)
-        shutil.copy(TOOLS / "kernel_startup.py", temporary / "ipython/profile_default/startup/00-grading.py")
-        submission = temporary / f"{assignment}.ipynb"
-        submission.write_text(json.dumps(notebook), encoding="utf-8")
+        for folder in ("home", "tmp", "work"):
+            (temporary / folder).mkdir()
+        (temporary / "work" / f"{assignment}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
         shutil.copy(autograder / "autograder.zip", temporary / "autograder.zip")
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(temporary),
+            "HOME": str(temporary / "home"),
             "TMPDIR": str(temporary / "tmp"),
             "LANG": "C.UTF-8",
-            "IPYTHONDIR": str(temporary / "ipython"),
-            "JUPYTER_RUNTIME_DIR": str(temporary / "tmp"),
-            "JUPYTER_PLATFORM_DIRS": "1",
+            "IPYTHONDIR": str(temporary / "home" / ".ipython"),
             "MPLBACKEND": "Agg",
             "MPLCONFIGDIR": limits["matplotlib_dir"],
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
             "PYTHONHASHSEED": "0",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             TOKEN_VARIABLE: token,
             "GRADING_CELL_TIME_LIMIT": str(limits["cell_time_limit"]),
             "GRADING_CALL_TIME_LIMIT": str(limits["call_time_limit"]),
@@ -292,7 +292,8 @@ def grade_one(path, build_dir, limits):
             "GRADING_FILE_SIZE_LIMIT": str(limits["file_size_limit"]),
             "GRADING_CPU_LIMIT": str(2 * limits["time_limit"]),
         }
-        command = [sys.executable, str(TOOLS / "run_submission.py"), submission.name, "autograder.zip", "result.json"]
+        submission = f"work/{assignment}.ipynb"
+        command = [sys.executable, str(TOOLS / "run_submission.py"), submission, "autograder.zip", "result.json"]
         code, output, dropped = run_limited(command, temporary, env, limits["time_limit"])
         try:
             outcome = json.loads((temporary / "result.json").read_text(encoding="utf-8"))
@@ -318,11 +319,11 @@ def grade_one(path, build_dir, limits):
             cases = outcome.get("questions", {}).get(name)
             if not isinstance(cases, list) or not cases:
                 points = 0.0
-                feedback = clean_message(str(failure or "no test of this question ran"), temporary)
+                feedback = clean_message(str(failure or "no test of this question ran"), temporary, limits)
             else:
                 points = sum(float(case.get("points", 0)) for case in cases if case.get("passed") is True)
                 failed = [
-                    clean_message(str(case.get("message", "")), temporary)
+                    clean_message(str(case.get("message", "")), temporary, limits)
                     for case in cases
                     if case.get("passed") is not True
                 ]
@@ -335,7 +336,7 @@ def grade_one(path, build_dir, limits):
         "submission": path.name,
         "seed": notebook_seed(notebook),
         "failure": failure,
-        "cell_errors": [clean_message(str(error), temporary) for error in outcome.get("cell_errors", [])][:20],
+        "cell_errors": [clean_message(str(error), temporary, limits) for error in outcome.get("cell_errors", [])][:20],
         "log": output + (f"\n[{dropped} more characters of output dropped]\n" if dropped else ""),
     }
     return report, details

@@ -1,7 +1,7 @@
 """An M-step that prints megabytes on every call."""
 
 ASSIGNMENT = "A1_em_from_scratch"
-QUESTION = "m_step"
+QUESTIONS = ["m_step"]
 FEEDBACK = "m_step printed more than"
 CELL = '''
 def m_step(X, resp):

@@ -1,8 +1,8 @@
 """A log-density that writes 100 MB to a file on every call (and to the grader's output stream)."""
 
 ASSIGNMENT = "A1_em_from_scratch"
-QUESTION = "log_gaussian_density"
-FEEDBACK = "File too large"
+QUESTIONS = ["log_gaussian_density"]
+FEEDBACK = "File too large (the grader lets a submission write files of at most 64 MiB)"
 # The visible checks of e_step and fit_em call log_gaussian_density too.
 ALSO_AFFECTED = {"e_step": "File too large", "fit_em": "File too large"}
 CELL = '''
