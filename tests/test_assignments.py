@@ -228,6 +228,27 @@ def test_handout_gives_each_student_a_seed_of_their_own(build_dir, tmp_path):
     )
     injected = [cell for cell in notebook.cells if "injected-parameters" in cell.metadata.get("tags", [])]
     assert injected and f"seed = {row['seed']}" in injected[0].source
+    # Grading flags a file named after a student whose seed is not the one handed out to them.
+    assignment = "A3_tracking_with_clutter"
+    seeds = {row["student"]: int(row["seed"]) for row in rows if row["assignment"] == assignment}
+    collected = tmp_path / "collected"
+    collected.mkdir()
+    papermill.execute_notebook(
+        solution(handout_build, assignment),
+        collected / f"grace_{assignment}.ipynb",
+        parameters={"seed": seeds["grace"]},
+        prepare_only=True,
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    shutil.copy(solution(handout_build, assignment), collected / f"ada_{assignment}.ipynb")  # seed 0
+    printed = course(handout_build, "grade", collected, "--jobs", "2")
+    assert f"seed 0, but ada was handed out seed {seeds['ada']}" in printed
+    gradebook = csv.DictReader((handout_build / "graded" / f"gradebook_{assignment}.csv").open())
+    notes = {row["submission"]: row["notes"] for row in gradebook}
+    assert "handed out" in notes[f"ada_{assignment}.ipynb"] and "handed out" not in notes[f"grace_{assignment}.ipynb"]
+    report = json.loads((handout_build / "graded" / f"grace_{assignment}.json").read_text())
+    assert report["total"] == report["max_total"]  # the solution with a seed from the roster
 
 
 # Grading --------------------------------------------------------------------------------------

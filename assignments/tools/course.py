@@ -16,7 +16,9 @@ otter's tests itself, without a Jupyter kernel) in a fresh temporary folder, wit
 resource limits, a limit per notebook cell, per visible test and per call of a graded function, and a
 cap on the output kept. It writes
 ``assignments/build/graded/<stem>.json`` per submission and, for a folder, a CSV gradebook per
-assignment. See ``assignments/README.md`` for what this does and does not protect against.
+assignment; it flags submissions that share a seed, and, after ``handout``, a file named after a
+student (``ada_A1_em_from_scratch.ipynb``) whose seed is not the one handed out to them. See
+``assignments/README.md`` for what this does and does not protect against.
 """
 
 import argparse
@@ -342,6 +344,30 @@ def grade_one(path, build_dir, limits):
     return report, details
 
 
+def handed_out_seeds(build_dir):
+    """``{(student, assignment): seed}`` from ``handout/seeds.csv``; empty before any ``handout``."""
+    path = pathlib.Path(build_dir) / "handout" / "seeds.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8") as file:
+        return {(row["student"], row["assignment"]): int(row["seed"]) for row in csv.DictReader(file)}
+
+
+def seed_note(submission, assignment, seed, handed_out):
+    """What is wrong with the submission's seed, if its file is named after a student of the roster; else None.
+
+    Downloads from a learning platform name the files after the student (``ada_A1_em_from_scratch.ipynb``):
+    the student is the longest roster name that the file name starts with, followed by ``_`` or ``-``.
+    """
+    stem = pathlib.Path(submission).stem
+    students = [s for s, a in handed_out if a == assignment and re.match(rf"{re.escape(s)}[_-]", stem)]
+    if not students:
+        return None
+    student = max(students, key=len)
+    expected = handed_out[(student, assignment)]
+    return None if seed == expected else f"seed {seed}, but {student} was handed out seed {expected}"
+
+
 def print_report(report, details, json_path):
     if report is None:
         print(f"{details['submission']}: not graded: {details['failure']}")
@@ -359,6 +385,8 @@ def print_report(report, details, json_path):
         points = "-" if question["points"] is None else f"{question['points']:g}"
         first_line = question["feedback"].splitlines()[0] if question["feedback"] else ""
         print(f"  {name:<{width}}  {points:>5} / {question['max_points']:<3g}  {first_line[:160]}")
+    if details["seed_note"]:
+        print(f"  seed: {details['seed_note']}")
     if details["failure"]:
         print(f"  grading: {details['failure'][:300]}")
     if details["cell_errors"]:
@@ -367,7 +395,7 @@ def print_report(report, details, json_path):
 
 
 def write_gradebooks(graded, graded_dir):
-    """One CSV per assignment: a row per submission, a column per question; shared seeds are flagged."""
+    """One CSV per assignment: a row per submission, a column per question; shared and wrong seeds are flagged."""
     by_assignment = {}
     for report, details in graded:
         if report is not None:
@@ -386,6 +414,8 @@ def write_gradebooks(graded, graded_dir):
             others = [s for s in seeds[details["seed"]] if s != details["submission"]]
             if others:
                 notes.append(f"same seed as {', '.join(others)}")
+            if details["seed_note"]:
+                notes.append(details["seed_note"])
             if details["failure"]:
                 notes.append(details["failure"][:200])
             if details["cell_errors"]:
@@ -425,7 +455,10 @@ def grade(target, build_dir, jobs, limits):
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         graded = list(pool.map(lambda path: grade_one(path, build_dir, limits), submissions))
+    handed_out = handed_out_seeds(build_dir)
     for report, details in graded:
+        if report is not None:
+            details["seed_note"] = seed_note(details["submission"], report["assignment"], details["seed"], handed_out)
         json_path = graded_dir / f"{pathlib.Path(details['submission']).stem}.json"
         if report is not None:
             write_generated_file(json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
