@@ -24,6 +24,7 @@ import sys
 import nbformat
 import numpy as np
 import papermill
+import psutil
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -347,6 +348,30 @@ def test_the_endless_loop_is_stopped_in_time(contained):
     assert "e_step did not return within 3 s" in questions["e_step"]["feedback"]
     assert "visible test e_step - 1 did not finish within 3 s" in questions["e_step"]["feedback"]
     assert "visible test fit_em - 1 did not finish within 3 s" in questions["fit_em"]["feedback"]
+
+
+def test_a_submission_that_defeats_the_cell_limit_is_stopped_with_everything_it_started(build_dir, tmp_path):
+    """The wall-clock limit per submission is the last resort: the child and every process it started end."""
+    cell = """
+import signal
+import subprocess
+import time
+
+signal.signal(signal.SIGALRM, signal.SIG_IGN)  # no more time limits per cell
+helper = subprocess.Popen(["sleep", "600"])
+print(f"helper process {helper.pid}", flush=True)
+time.sleep(600)
+"""
+    assignment = ASSIGNMENTS[0]
+    nbformat.write(submission_from(solution(build_dir, assignment), {"CELL": cell}), tmp_path / f"{assignment}.ipynb")
+    build = shutil.copytree(build_dir, tmp_path / "build", ignore=shutil.ignore_patterns("graded"))
+    printed = course(build, "grade", tmp_path / f"{assignment}.ipynb", "--time-limit", 15)
+    report = json.loads((build / "graded" / f"{assignment}.json").read_text())
+    assert report["total"] == 0, report
+    assert all("did not finish within 15 s, so the grader stopped it" in q["feedback"] for q in coded(report).values())
+    assert "did not finish within 15 s" in printed
+    helper = int(re.search(r"helper process (\d+)", (build / "graded" / f"{assignment}.log").read_text()).group(1))
+    assert not psutil.pid_exists(helper) or psutil.Process(helper).status() == psutil.STATUS_ZOMBIE
 
 
 def test_assignment_data_differs_between_seeds():
