@@ -324,9 +324,9 @@ def grade_one(path, build_dir, limits):
                 feedback = clean_message(str(failure or "no test of this question ran"), temporary, limits)
             else:
                 points = sum(float(case.get("points", 0)) for case in cases if case.get("passed") is True)
-                failed = [
+                failed = [  # the hidden tests' messages first: they name the mistake, the visible ones its symptom
                     clean_message(str(case.get("message", "")), temporary, limits)
-                    for case in cases
+                    for case in sorted(cases, key=lambda case: case.get("hidden") is not True)
                     if case.get("passed") is not True
                 ]
                 feedback = "\n".join(dict.fromkeys(failed)) if failed else "all checks passed"

@@ -18,7 +18,7 @@ each call of a student's function themselves (``grading_checks.call``); visible 
 functions directly, so each visible test gets the same time limit here. The outcome of every test
 case is written to ``RESULT.json``:
 
-    {"questions": {name: [{"name", "points", "passed", "message"}, ...]},
+    {"questions": {name: [{"name", "points", "hidden", "passed", "message"}, ...]},
      "failure": null or why no test results exist,
      "cell_errors": ["cell 12: NameError: ...", ...]}
 """
@@ -175,6 +175,7 @@ def main(submission, autograder, result_path):
                 {
                     "name": result.test_case.name,
                     "points": float(result.test_case.points or 0),
+                    "hidden": bool(result.test_case.hidden),
                     "passed": bool(result.passed),
                     "message": str(result.message or ""),
                 }
