@@ -82,6 +82,24 @@ class CappedStream(io.TextIOBase):
         return self.stream.encoding
 
 
+def grading_shell():
+    """An IPython shell for a notebook's cells outside Jupyter, with no history, colours or event loop."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    class GradingShell(InteractiveShell):
+        def enable_gui(self, gui=None):
+            """No event loop to integrate: ``%matplotlib inline`` draws with the grader's Agg backend."""
+
+        def ask_exit(self):
+            """``exit()`` in a cell does not end the grading."""
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    return GradingShell.instance(config=config)
+
+
 def limit_visible_tests(time_limit):
     """Give every visible test case ``CALL_TIME_LIMIT`` seconds.
 
@@ -143,18 +161,13 @@ def main(submission, autograder, result_path):
     sys.modules.setdefault("rfc3987_syntax", None)  # a slow import otter never uses (see course.OTTER)
 
     from grading_checks import time_limit
-    from IPython.core.interactiveshell import InteractiveShell
     from otter import Notebook
     from otter.execute import Checker
     from otter.test_files import GradingResults
-    from traitlets.config import Config
 
     streams = [CappedStream(sys.stdout), CappedStream(sys.stderr)]
     sys.stdout, sys.stderr = streams
-    config = Config()
-    config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "nocolor"
-    shell = InteractiveShell.instance(config=config)
+    shell = grading_shell()
     limit_visible_tests(time_limit)
     tests = str(grader / "tests")
     Notebook.init_grading_mode(tests)
