@@ -301,11 +301,14 @@ def grade_one(path, build_dir, limits):
             outcome = json.loads((temporary / "result.json").read_text(encoding="utf-8"))
             if not isinstance(outcome, dict):
                 raise ValueError("not a JSON object")
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError):
             if code is None:
                 reason = f"grading did not finish within {limits['time_limit']:g} s, so the grader stopped it"
             else:
-                reason = f"grading stopped without results (exit code {code}; {type(error).__name__})"
+                reason = (
+                    f"grading ended without results (exit code {code}): the notebook ended or crashed the Python "
+                    "process running it (os._exit, the memory or CPU limit, ...)"
+                )
             outcome = {"questions": {}, "failure": reason, "cell_errors": []}
         report = {"assignment": assignment, "total": 0.0, "max_total": 0.0, "questions": {}}
         failure = outcome.get("failure")
