@@ -10,18 +10,24 @@ UBM's responsibilities ``gamma_ik`` for the speaker's frames ``x_i``,
     mu_k <- alpha_k E_k + (1 - alpha_k) mu_k^UBM,
 
 where the relevance factor ``r`` (16 in the paper) is the number of frames at which data and
-prior weigh equally. This is the M-step of EM for the posterior mode under a Gaussian prior on
-each mean centred on the UBM's; weights and covariances stay the UBM's. Components the speaker
+prior weigh equally. This is one iteration of MAP-EM started at the UBM: the E-step's
+responsibilities under the UBM, then the M-step under a Gaussian prior on each mean centred on the
+UBM's with covariance ``Sigma_k / r``. Reynolds et al. stop after that one iteration, which is not
+the posterior mode; further iterations (``n_iter``) climb towards it. Weights and covariances stay
+the UBM's. Components the speaker
 never visits keep the UBM means, which is why adapted models beat independently trained ones when
 a speaker has little data. Used in ``notebooks/04_speech_mfcc.ipynb``.
 """
 
+import dataclasses
+import functools
+
 import numpy as np
 
 from . import _validation as check
+from .em_loop import run_em
 from .exceptions import NotFittedError
 from .mixture import GaussianMixture
-from .statistics import accumulate_statistics
 
 
 def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
@@ -60,37 +66,27 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
     check.check_scalar(relevance_factor, "relevance_factor", float, minimum=0, include_minimum=False)
     check.check_scalar(n_iter, "n_iter", int, minimum=1)
     sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    has_background = ubm.background_volume is not None
-    weights = np.append(ubm.weights_, ubm.background_weight_) if has_background else ubm.weights_
-    background_log_density = -float(np.log(ubm.background_volume)) if has_background else None
-    prior_means = np.asarray(ubm.means_, dtype=X.dtype)
-    n_components = prior_means.shape[0]
-    means, lower_bounds = prior_means, []
-    for _ in range(n_iter):
-        stats = accumulate_statistics(
-            X,
-            sample_weight,
-            np.asarray(weights, dtype=X.dtype),
-            means,
-            np.asarray(ubm.precisions_cholesky_, dtype=X.dtype),
-            ubm.covariance_type,
-            background_log_density,
-        )
-        lower_bounds.append(stats.log_likelihood / stats.total_weight)
-        counts = stats.counts[:n_components, None]
+    adapted = GaussianMixture(**ubm.get_params())
+    prior_means = ubm.means_
+    start = tuple(np.array(a) for a in (ubm._all_weights(), prior_means, ubm.covariances_, ubm.precisions_cholesky_))
+
+    def map_means(stats, parameters):
+        """The Reynolds update of the means; weights and covariances stay the UBM's."""
+        weights, _, covariances, factors = parameters
+        counts = stats.counts[: len(prior_means), None]
         # sum_i gamma_ik x_i = s_k + n_k c_k, the statistics being taken about the centres c_k.
         first_moments = stats.sums + counts * stats.centres
         means = (first_moments + relevance_factor * prior_means) / (counts + relevance_factor)
-    adapted = GaussianMixture(**ubm.get_params())
-    adapted.weights_ = np.array(ubm.weights_)
-    adapted.background_weight_ = ubm.background_weight_
-    adapted.means_ = means.astype(ubm.means_.dtype)
-    adapted.covariances_ = np.array(ubm.covariances_)
-    adapted.precisions_cholesky_ = np.array(ubm.precisions_cholesky_)
-    adapted.precisions_ = np.array(ubm.precisions_)
-    adapted.converged_ = True
-    adapted.n_iter_ = n_iter
-    adapted.lower_bound_ = lower_bounds[-1]
-    adapted.lower_bounds_ = lower_bounds
-    adapted.n_features_in_ = ubm.n_features_in_
+        return weights, means.astype(prior_means.dtype), covariances, factors
+
+    # tol=-inf: exactly n_iter iterations, a fixed number with nothing to converge.
+    run = run_em(
+        functools.partial(adapted._e_step, X, sample_weight),
+        map_means,
+        start,
+        max_iter=n_iter,
+        tol=-np.inf,
+        record_history=adapted.record_history,
+    )
+    adapted._set_fitted(dataclasses.replace(run, converged=True), ubm.n_features_in_)
     return adapted

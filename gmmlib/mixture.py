@@ -1,7 +1,7 @@
 """``GaussianMixture``: a scikit-learn-style estimator running gmmlib's EM equations."""
 
+import functools
 import inspect
-import warnings
 
 import numpy as np
 from scipy import linalg
@@ -9,7 +9,8 @@ from scipy.special import logsumexp
 
 from . import _validation as check
 from .em import log_weighted_densities_from_precision_cholesky, m_step
-from .exceptions import ConvergenceWarning, NotFittedError
+from .em_loop import run_em, warn_if_not_converged
+from .exceptions import NotFittedError
 from .gaussian import (
     covariances_from_precisions,
     full_covariance,
@@ -235,25 +236,19 @@ class GaussianMixture:
                 run = self._run_em(
                     X,
                     sample_weight,
-                    *[np.asarray(a, dtype=X.dtype) for a in start],
-                    lower_bound=self.lower_bound_ if warm else -np.inf,
+                    tuple(np.asarray(a, dtype=X.dtype) for a in start),
+                    previous_lower_bound=self.lower_bound_ if warm else -np.inf,
                 )
                 if self.verbose:
                     bar = _progress_bar(init + 1, n_init) if n_init > 1 else ""
                     print(
                         f"Initialisation {init + 1}/{n_init} {bar}: mean log-likelihood "
-                        f"{run['lower_bound']:.6f} after {run['n_iter']} iterations, "
-                        f"{'converged' if run['converged'] else 'not converged'}"
+                        f"{run.lower_bound:.6f} after {run.n_iter} iterations, "
+                        f"{'converged' if run.converged else 'not converged'}"
                     )
-                if best is None or run["lower_bound"] > best["lower_bound"]:
+                if best is None or run.lower_bound > best.lower_bound:
                     best = run
-        if not best["converged"] and self.max_iter > 0:
-            warnings.warn(
-                f"the best of {n_init} initialisation(s) did not converge in max_iter={self.max_iter} "
-                f"iterations (tol={self.tol}); increase max_iter or tol, or check the data",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        warn_if_not_converged(best, f"the best of {n_init} initialisation(s)", self.max_iter, self.tol)
         self._set_fitted(best, X.shape[1])
         return self
 
@@ -296,59 +291,62 @@ class GaussianMixture:
             weights = np.append(weights * k, 1.0) / (k + 1)
         return weights, means, covariances
 
-    def _run_em(self, X, sample_weight, weights, means, covariances, factors, lower_bound=-np.inf):
-        """EM from one start until the lower bound changes by less than ``tol``.
+    def _e_step(self, X, sample_weight, parameters):
+        """Sufficient statistics of ``X`` at ``parameters``, and the mean log-likelihood (the lower bound)."""
+        weights, means, _, factors = parameters
+        stats = accumulate_statistics(
+            X, sample_weight, weights, means, factors, self.covariance_type, self._background_log_density
+        )
+        return stats, stats.log_likelihood / stats.total_weight
 
-        ``lower_bound`` is the previous value to compare the first iteration's with: the fitted
-        one for a warm start (as in scikit-learn), else ``-inf``.
+    def _m_step(self, stats, parameters):
+        """``(weights, means, covariances, precisions_cholesky)`` maximising Q given the statistics."""
+        weights, means, covariances = parameters_from_statistics(
+            stats, self.covariance_type, self.reg_covar, self.background_volume is not None
+        )
+        return weights, means, covariances, precision_cholesky(covariances, self.covariance_type)
+
+    def _run_em(self, X, sample_weight, start, previous_lower_bound=-np.inf):
+        """EM (:func:`gmmlib.em_loop.run_em`) from ``start = (weights, means, covariances, precisions_cholesky)``.
+
+        The E-step accumulates the sufficient statistics chunk by chunk (:mod:`gmmlib.statistics`)
+        and returns the mean log-likelihood as the lower bound; the M-step solves for the
+        parameters from them. ``previous_lower_bound`` is the fitted one for a warm start (as in
+        scikit-learn), else ``-inf``.
         """
-        history = [_snapshot(weights, means, covariances)] if self.record_history else None
-        lower_bounds, converged, n_iter = [], False, 0
-        for n_iter in range(1, self.max_iter + 1):
-            stats = accumulate_statistics(
-                X, sample_weight, weights, means, factors, self.covariance_type, self._background_log_density
-            )
-            previous, lower_bound = lower_bound, stats.log_likelihood / stats.total_weight
-            lower_bounds.append(lower_bound)
-            weights, means, covariances = parameters_from_statistics(
-                stats, self.covariance_type, self.reg_covar, self.background_volume is not None
-            )
-            factors = precision_cholesky(covariances, self.covariance_type)
-            if history is not None:
-                history.append(_snapshot(weights, means, covariances))
-            if self.verbose and n_iter % self.verbose_interval == 0:
-                print(
-                    f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, change {lower_bound - previous:.3e}"
-                )
-            if abs(lower_bound - previous) < self.tol:
-                converged = True
-                break
-        return dict(
-            weights=weights,
-            means=means,
-            covariances=covariances,
-            factors=factors,
-            lower_bound=lower_bound,
-            lower_bounds=lower_bounds,
-            converged=converged,
-            n_iter=n_iter,
-            history=history,
+
+        def report(n_iter, lower_bound, change):
+            if n_iter % self.verbose_interval == 0:
+                print(f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, change {change:.3e}")
+
+        return run_em(
+            functools.partial(self._e_step, X, sample_weight),
+            self._m_step,
+            start,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            previous_lower_bound=previous_lower_bound,
+            record_history=self.record_history,
+            on_iteration=report if self.verbose else None,
         )
 
     def _set_fitted(self, run, n_features):
+        """The fitted attributes from an :class:`gmmlib.em_loop.EMRun` whose parameters are
+        ``(weights, means, covariances, precisions_cholesky)``: the one way a model becomes fitted."""
         has_background = self.background_volume is not None
-        self.weights_ = run["weights"][:-1] if has_background else run["weights"]
-        self.background_weight_ = float(run["weights"][-1]) if has_background else 0.0
-        self.means_ = run["means"]
-        self.covariances_ = run["covariances"]
-        self.precisions_cholesky_ = run["factors"]
-        self.precisions_ = precisions_from_cholesky(run["factors"], self.covariance_type)
-        self.converged_ = run["converged"]
-        self.n_iter_ = run["n_iter"]
-        self.lower_bound_ = run["lower_bound"]
-        self.lower_bounds_ = run["lower_bounds"]
-        if run["history"] is not None:
-            self.history_ = run["history"]
+        weights, means, covariances, factors = run.parameters
+        self.weights_ = weights[:-1] if has_background else weights
+        self.background_weight_ = float(weights[-1]) if has_background else 0.0
+        self.means_ = means
+        self.covariances_ = covariances
+        self.precisions_cholesky_ = factors
+        self.precisions_ = precisions_from_cholesky(factors, self.covariance_type)
+        self.converged_ = run.converged
+        self.n_iter_ = run.n_iter
+        self.lower_bound_ = run.lower_bound
+        self.lower_bounds_ = run.lower_bounds
+        if run.history is not None:
+            self.history_ = [_snapshot(*parameters[:3]) for parameters in run.history]
         elif hasattr(self, "history_"):
             del self.history_  # from an earlier fit that recorded one
         self.n_features_in_ = n_features

@@ -108,3 +108,15 @@ def test_map_adapt_errors(speaker_data):
         map_adapt(ubm, speaker_data, relevance_factor=0.0)
     with pytest.raises(ValueError, match="n_iter must be >= 1"):
         map_adapt(ubm, speaker_data, n_iter=0)
+
+
+def test_an_adapted_model_is_fitted_like_any_other(speaker_data):
+    """map_adapt goes through GaussianMixture's own fitted-state path: warm starts and scoring work."""
+    ubm = fitted_ubm("diag")
+    adapted = map_adapt(ubm, speaker_data, n_iter=2)
+    assert adapted.converged_ and adapted.n_iter_ == 2 and len(adapted.lower_bounds_) == 2
+    assert adapted.lower_bound_ == adapted.lower_bounds_[-1]
+    before = adapted.score(speaker_data)
+    adapted.set_params(warm_start=True, max_iter=500).fit(speaker_data)
+    assert adapted.score(speaker_data) >= before
+    assert adapted.weights_ is not ubm.weights_
