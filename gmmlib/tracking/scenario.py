@@ -62,14 +62,35 @@ class Scenario:
 
     def truth_paths(self):
         """Each object's path: ``{id: (frames, positions)}`` with positions of shape (n, 2)."""
-        return _paths(self.truth_ids, self.truth_positions)
+        return paths_by_identity(self.truth_ids, self.truth_positions)
 
 
-def _paths(ids_per_frame, positions_per_frame):
-    """``{id: (frames, positions)}`` from per-frame identities and positions."""
+def paths_by_identity(ids_per_frame, positions_per_frame):
+    """``{id: (frames, positions)}`` from per-frame identities and positions.
+
+    Parameters
+    ----------
+    ids_per_frame : list of array-like of int, shape (n_t,)
+    positions_per_frame : list of array-like of shape (n_t, d)
+
+    Returns
+    -------
+    dict
+        For each identity, the frames it appears in (increasing) and its positions there.
+
+    Examples
+    --------
+    >>> from gmmlib.tracking import paths_by_identity
+    >>> paths = paths_by_identity([[1], [1, 2]], [[[0.0, 0.0]], [[1.0, 0.0], [5.0, 5.0]]])
+    >>> paths[1][0], paths[2][1]
+    (array([0, 1]), array([[5., 5.]]))
+    """
+    if not ids_per_frame:
+        return {}
     frames = np.concatenate([np.full(len(ids), t) for t, ids in enumerate(ids_per_frame)]).astype(int)
-    ids = np.concatenate(ids_per_frame).astype(int)
-    positions = np.concatenate([np.reshape(p, (-1, 2)) for p in positions_per_frame])
+    ids = np.concatenate([np.reshape(ids, -1) for ids in ids_per_frame]).astype(int)
+    n_dimensions = max((np.shape(p)[-1] for p in positions_per_frame if np.size(p)), default=2)
+    positions = np.concatenate([np.reshape(p, (-1, n_dimensions)) for p in positions_per_frame])
     return {int(i): (frames[ids == i], positions[ids == i]) for i in np.unique(ids)}
 
 
@@ -160,22 +181,25 @@ def simulate_scenario(
     speed=(0.6, 1.4),
     process_noise=0.005,
     crossing_angle=(60.0, 120.0),
+    n_groups=0,
+    group_spacing=None,
     points_per_object=4.0,
     measurement_sigma=1.0,
     detection_probability=1.0,
     clutter_per_frame=30.0,
     random_state=None,
 ):
-    """A synthetic scene with a crossing pair and objects that appear and disappear.
+    """A synthetic scene with a crossing pair, groups walking side by side, and objects that come and go.
 
     Objects 0 and 1 are at the same point, near the centre of the region, in frame
     ``n_frames // 2``, with headings ``crossing_angle`` degrees apart: each path is simulated with
     process noise and then shifted (which keeps it a constant-velocity path) so that it passes
     through the crossing point. Every further object starts at a frame drawn uniformly from the
     first third, somewhere inside the middle 80 % of the region, and stops at a frame drawn from
-    the last third. An object is present over the stretch of frames in which it stays inside the
-    region (around the crossing frame for the pair, from its start for the others): objects that
-    leave the region disappear for good.
+    the last third; the first ``2 * n_groups`` of them walk in pairs, side by side
+    ``group_spacing`` apart (one path, shifted across its heading). An object is present over the
+    stretch of frames in which it stays inside the region (around the crossing frame for the pair,
+    from its start for the others): objects that leave the region disappear for good.
 
     Parameters
     ----------
@@ -185,11 +209,16 @@ def simulate_scenario(
         At least 2 (the crossing pair).
     region : array-like of shape (2, 2), default=((0, 100), (0, 100))
     speed : pair of float, default=(0.6, 1.4)
-        Range of the uniform initial speed, in position units per frame.
+        Range of the uniform initial speed, in position units per frame (``speed / measurement_sigma``
+        is the motion per frame in units of the sensor's spread).
     process_noise : float, default=0.005
         Stone Soup's ``q`` (see :func:`gmmlib.tracking.motion.constant_velocity_model`).
     crossing_angle : pair of float, default=(60.0, 120.0)
         Range of the uniform angle, in degrees, between the crossing objects' headings.
+    n_groups : int, default=0
+        Pairs of objects walking side by side; needs ``n_objects >= 2 + 2 * n_groups``.
+    group_spacing : float or None, default=None
+        Distance between the two members of a pair; ``4 * measurement_sigma`` when None.
     points_per_object, measurement_sigma, detection_probability, clutter_per_frame : float
         As in :func:`simulate_detections` (defaults 4.0, 1.0, 1.0, 30.0).
     random_state : None, int or numpy.random.Generator, default=None
@@ -197,9 +226,22 @@ def simulate_scenario(
     Returns
     -------
     Scenario
+
+    Examples
+    --------
+    >>> from gmmlib.tracking import simulate_scenario
+    >>> scenario = simulate_scenario(30, 4, n_groups=1, clutter_per_frame=10.0, random_state=0)
+    >>> scenario.n_frames, len(scenario.truth_paths()), scenario.crossing
+    (30, 4, (0, 1, 15))
     """
     check_scalar(n_frames, "n_frames", int, minimum=3)
     check_scalar(n_objects, "n_objects", int, minimum=2)
+    check_scalar(n_groups, "n_groups", int, minimum=0)
+    if n_objects < 2 + 2 * n_groups:
+        raise ValueError(f"n_objects must be >= 2 + 2 * n_groups = {2 + 2 * n_groups}, got {n_objects}")
+    check_scalar(measurement_sigma, "measurement_sigma", float, minimum=0, include_minimum=False)
+    group_spacing = 4.0 * measurement_sigma if group_spacing is None else group_spacing
+    check_scalar(group_spacing, "group_spacing", float, minimum=0)
     region = check_region(region)
     low, high = _check_range(speed, "speed", minimum=0)
     angle_low, angle_high = _check_range(crossing_angle, "crossing_angle", minimum=0)
@@ -226,12 +268,18 @@ def simulate_scenario(
     for angle in (first_angle, second_angle):
         positions = path(np.zeros(2), heading(angle, rng.uniform(low, high)), n_frames)
         objects.append((0, positions - positions[crossing_frame] + crossing_point, crossing_frame))
-    for _ in range(n_objects - 2):
+    n_single = n_objects - 2 - 2 * n_groups
+    for group in range(n_groups + n_single):
         first = int(rng.integers(0, n_frames // 3 + 1))
         last = int(rng.integers(n_frames - n_frames // 3, n_frames + 1))
         start = centre + 0.4 * size * rng.uniform(-1, 1, size=2)
-        velocity = heading(rng.uniform(0, 2 * np.pi), rng.uniform(low, high))
-        objects.append((first, path(start, velocity, last - first), 0))
+        angle = rng.uniform(0, 2 * np.pi)
+        positions = path(start, heading(angle, rng.uniform(low, high)), last - first)
+        if group < n_groups:  # two members, side by side across the heading
+            across = 0.5 * group_spacing * np.array([-np.sin(angle), np.cos(angle)])
+            objects.extend([(first, positions + across, 0), (first, positions - across, 0)])
+        else:
+            objects.append((first, positions, 0))
     truth_ids = [[] for _ in range(n_frames)]
     truth_positions = [[] for _ in range(n_frames)]
     for identity, (first, positions, anchor) in enumerate(objects):
