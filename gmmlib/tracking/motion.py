@@ -146,8 +146,8 @@ def rts_smooth(filtered_means, filtered_covariances, transition, process_covaria
 
     Examples
     --------
-    Two frames of a 1-D object, the second measured exactly at 1: the smoother pulls the first
-    frame's velocity towards the displacement.
+    Two frames of a 1-D object at 0, then measured exactly at 1: the smoother keeps the first
+    position and takes the displacement as the first frame's velocity.
 
     >>> import numpy as np
     >>> from gmmlib.tracking import constant_velocity_model, rts_smooth
@@ -156,7 +156,7 @@ def rts_smooth(filtered_means, filtered_covariances, transition, process_covaria
     >>> filtered_covariances = np.array([np.eye(2), np.diag([1e-9, 1.0])])
     >>> means, _, _ = rts_smooth(filtered_means, filtered_covariances, transition, process_covariance)
     >>> means[0].round(2)
-    array([0.5, 0.5])
+    array([0.  , 0.99])
     """
     means, covariances = filtered_means.copy(), filtered_covariances.copy()
     n_frames = means.shape[-2]

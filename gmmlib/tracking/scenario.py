@@ -23,6 +23,8 @@ from .motion import constant_velocity_model
 
 #: Label of a clutter detection in ``Scenario.detection_labels``.
 CLUTTER = -1
+#: Largest mean number of points per object or of clutter points per frame that the simulators accept.
+MAX_MEAN_POINTS = 1e6
 
 
 @dataclass(frozen=True)
@@ -123,13 +125,13 @@ def simulate_detections(
     region : array-like of shape (2, 2)
         ``[[x_min, x_max], [y_min, y_max]]`` for the clutter.
     points_per_object : float, default=4.0
-        Mean of the Poisson number of points a detected object gives.
+        Mean of the Poisson number of points a detected object gives (at most ``MAX_MEAN_POINTS``).
     measurement_sigma : float, default=1.0
         Standard deviation of each point about the object's position, per coordinate.
     detection_probability : float, default=1.0
         Probability that a present object is detected at all in a frame.
     clutter_per_frame : float, default=30.0
-        Mean of the Poisson number of clutter points per frame.
+        Mean of the Poisson number of clutter points per frame (at most ``MAX_MEAN_POINTS``).
     random_state : None, int or numpy.random.Generator, default=None
     crossing : tuple or None, default=None
         Stored in the returned :class:`Scenario`.
@@ -146,6 +148,9 @@ def simulate_detections(
     if detection_probability > 1:
         raise ValueError(f"detection_probability must be <= 1, got {detection_probability!r}")
     check_scalar(clutter_per_frame, "clutter_per_frame", float, minimum=0)
+    for name, value in (("points_per_object", points_per_object), ("clutter_per_frame", clutter_per_frame)):
+        if value > MAX_MEAN_POINTS:
+            raise ValueError(f"{name} must be <= {MAX_MEAN_POINTS:g} (a frame must fit in memory), got {value!r}")
     if len(truth_ids) != len(truth_positions):
         raise ValueError(
             f"truth_ids and truth_positions must have one entry per frame, got {len(truth_ids)} "
@@ -153,11 +158,20 @@ def simulate_detections(
         )
     rng = check_random_state(random_state)
     ids_out, positions_out, detections, labels = [], [], [], []
-    for ids, positions in zip(truth_ids, truth_positions):
-        ids = np.asarray(ids, dtype=int).reshape(-1)
-        positions = np.asarray(positions, dtype=np.float64).reshape(-1, 2)
+    for t, (ids, positions) in enumerate(zip(truth_ids, truth_positions)):
+        ids = np.asarray(ids).reshape(-1)
+        if ids.size and (ids.dtype.kind not in "iuf" or not np.all(ids == np.round(ids))):
+            raise ValueError(f"truth_ids[{t}] must hold integer identities, got {ids[:3]!r}")
+        ids = ids.astype(int)
+        positions = np.asarray(positions, dtype=np.float64)
+        if positions.size == 0:
+            positions = positions.reshape(0, 2)
+        if positions.ndim != 2 or positions.shape[1] != 2 or not np.all(np.isfinite(positions)):
+            raise ValueError(
+                f"truth_positions[{t}] must be finite, of shape (n_objects, 2), got shape {positions.shape}"
+            )
         if len(ids) != len(positions):
-            raise ValueError(f"a frame has {len(ids)} truth ids but {len(positions)} positions")
+            raise ValueError(f"frame {t} has {len(ids)} truth ids but {len(positions)} positions")
         detected = rng.uniform(size=len(ids)) < detection_probability
         counts = np.where(detected, rng.poisson(points_per_object, size=len(ids)), 0)
         points = np.repeat(positions, counts, axis=0) + measurement_sigma * rng.standard_normal((counts.sum(), 2))
