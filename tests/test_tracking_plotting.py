@@ -12,8 +12,7 @@ from matplotlib.colors import to_rgba
 from PIL import Image
 
 from gmmlib.plotting import save_animation
-from gmmlib.tracking import EMTracker, simulate_scenario
-from gmmlib.tracking import map_em_frame
+from gmmlib.tracking import EMTracker, map_em_frame, simulate_scenario
 from gmmlib.tracking.plotting import animate_tracking, identity_colors, plot_frame, plot_paths
 
 
