@@ -260,9 +260,10 @@ def stone_soup_gmphd(
     measurement_sigma, process_noise, velocity_sigma : float
         As in :func:`stone_soup_gnn`.
     clutter_rate : float
-        True clutter points per frame; the clutter clusters given to the filter are fewer (only
-        clusters of ``min_cluster_size`` points), so this overstates them, which makes the
-        filter careful, not wrong.
+        True clutter points per frame. The filter is told the rate of the clutter *clusters* it
+        sees: all clutter points for ``min_cluster_size=1``; else the expected number of clutter
+        pairs closer than ``3 sigma``, ``lambda_c^2 pi (3 sigma)^2 / (2 A)`` (sparse clutter in an
+        area ``A``), at least 0.01 per frame.
     detection_probability, points_per_object : float
         True ``P_D`` and ``lambda``: an object gives a cluster with probability
         ``P_D P(Poisson(lambda) >= min_cluster_size)``.
@@ -293,9 +294,11 @@ def stone_soup_gmphd(
     area = float(np.prod(region[:, 1] - region[:, 0]))
     predictor, updater = _stone_soup_models(measurement_sigma, process_noise)
     cluster_probability = detection_probability * poisson.sf(min_cluster_size - 1, points_per_object)
+    radius = 3 * measurement_sigma
+    cluster_rate = clutter_rate if min_cluster_size <= 1 else clutter_rate**2 * np.pi * radius**2 / (2 * area)
     phd_updater = PHDUpdater(
         updater,
-        clutter_spatial_density=max(clutter_rate, 1e-3) / area,
+        clutter_spatial_density=max(cluster_rate, 0.01) / area,
         prob_detection=cluster_probability,
         prob_survival=survival_probability,
     )
