@@ -46,6 +46,7 @@ execute: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_em.py
 	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_tracking.py
 
 clean:
 	rm -rf $(VENV) reports/*/ reports/index.html reports/summary.json .pytest_cache .hypothesis

@@ -15,7 +15,8 @@
     ``MultiMeasurementInitiator`` after two updates and deleted after ``max_missed`` frames
     without one;
   - a GM-PHD filter: ``PointProcessMultiTargetTracker`` with ``PHDUpdater`` and a
-    ``GaussianMixtureReducer``, a birth component covering the region, and the components of
+    ``GaussianMixtureReducer`` (components below weight 1e-6 pruned, closer than Mahalanobis 2
+    merged, at most 100 kept), a birth component covering the region, and the components of
     weight above 1/2 reported under their tags.
 
 They are given the true sensor and motion parameters (``sigma``, ``q``, ``P_D``, clutter rate,
@@ -317,7 +318,7 @@ def stone_soup_gmphd(
         detector=None,
         hypothesiser=hypothesiser,
         updater=phd_updater,
-        reducer=GaussianMixtureReducer(prune_threshold=1e-8, merge_threshold=4.0),
+        reducer=GaussianMixtureReducer(prune_threshold=1e-6, merge_threshold=4.0, max_number_components=100),
         extraction_threshold=0.5,
         birth_component=birth,
     )
