@@ -150,7 +150,7 @@ def test_initial_measurement_sigma_is_the_right_scale(sigma):
 
 def test_motion_em_climbs_the_tracks_likelihood(pass_and_statistics):
     _, _, _, statistics = pass_and_statistics
-    run = learning.motion_em(statistics)
+    run = learning.motion_em(statistics, max_iter=300, tol=1e-7)
     bounds = np.array(run.lower_bounds)
     assert run.converged and len(bounds) > 2
     assert np.all(np.diff(bounds) >= -1e-9 * np.abs(bounds[1:]))

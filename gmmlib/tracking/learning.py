@@ -321,7 +321,7 @@ def process_noise_update(statistics):
     return statistics.transition_sum / (2 * statistics.n_position * statistics.n_transitions)
 
 
-def motion_em(statistics, max_iter=100, tol=1e-5):
+def motion_em(statistics, max_iter=20, tol=1e-4):
     """``q`` and ``sigma_v^2`` by EM on the tracks' measurements alone (Shumway and Stoffer 1982).
 
     EM for a variance is slow when the data say little about it (each update moves it only a
@@ -331,6 +331,9 @@ def motion_em(statistics, max_iter=100, tol=1e-5):
     this EM re-smooths them (:func:`smooth_tracks`) at each ``(q, sigma_v^2)`` and applies
     :func:`process_noise_update` and :func:`birth_velocity_variance_update`, through
     :func:`gmmlib.em_loop.run_em`, climbing their marginal log-likelihood, the lower bound it records.
+
+    Each call starts from the pass's ``(q, sigma_v^2)``, the previous call's result, so the
+    sequence's iterations continue one chain; ``max_iter`` bounds one call's share.
 
     Returns
     -------
