@@ -46,7 +46,9 @@ def pedestrian_rows(n_rows, *, speed=0.52, arrival_rate=0.2, group_fraction=0.3,
     for t in range(n_rows):
         for _ in range(rng.poisson(arrival_rate)):
             side, u = rng.integers(4), rng.uniform(0.15, 0.85)
-            start = np.array([(0.0, u * size[1]), (size[0], u * size[1]), (u * size[0], 0.0), (u * size[0], size[1])][side])
+            start = np.array(
+                [(0.0, u * size[1]), (size[0], u * size[1]), (u * size[0], 0.0), (u * size[0], size[1])][side]
+            )
             heading = (0.0, np.pi, np.pi / 2, -np.pi / 2)[side] + rng.normal(0, 0.3)
             direction = np.array([np.cos(heading), np.sin(heading)])
             velocity = speed * max(rng.normal(1.0, 0.15), 0.5) * direction
