@@ -105,6 +105,19 @@ def kalman_update_weighted_mean(means, covariances, counts, sums, measurement_co
         Posterior (MAP) states.
     covariances : ndarray of shape (n_tracks, n_state, n_state)
         Posterior covariances, symmetric.
+
+    Examples
+    --------
+    A 1-D track at 0 of variance 1, and two points of variance 1 whose mean is 2: the update is the
+    Kalman update by the measurement 2 of variance 1/2.
+
+    >>> import numpy as np
+    >>> from gmmlib.tracking import kalman_update_weighted_mean
+    >>> means, covariances = kalman_update_weighted_mean(
+    ...     np.zeros((1, 2)), np.eye(2)[None], np.array([2.0]), np.array([[4.0]]), np.eye(1)
+    ... )
+    >>> means.round(3), covariances[0, 0, 0].round(3)
+    (array([[1.333, 0.   ]]), np.float64(0.333))
     """
     n_position = len(measurement_covariance)
     cross = covariances[:, :, :n_position]  # P H^T, (k, n_state, d)

@@ -140,6 +140,17 @@ def simulate_detections(
     -------
     Scenario
         Within a frame the detections are shuffled, so their order tells nothing.
+
+    Examples
+    --------
+    One object at rest for two frames, 4 points on average, no clutter:
+
+    >>> from gmmlib.tracking import CLUTTER, simulate_detections
+    >>> scenario = simulate_detections(
+    ...     [[0], [0]], [[[5.0, 5.0]], [[5.0, 5.0]]], [[0, 10], [0, 10]], clutter_per_frame=0.0, random_state=0
+    ... )
+    >>> [points.shape[1] for points in scenario.detections], bool(np.all(scenario.detection_labels[0] != CLUTTER))
+    ([2, 2], True)
     """
     region = check_region(region)
     check_scalar(points_per_object, "points_per_object", float, minimum=0, include_minimum=False)

@@ -217,6 +217,16 @@ def scenario_from_trajectories(
     Returns
     -------
     Scenario
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gmmlib.tracking import scenario_from_trajectories
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "walk.txt"
+    >>> _ = path.write_text("".join(f"{10 * t} 1 {0.4 * t:.1f} 2.0\\n" for t in range(20)))
+    >>> scenario = scenario_from_trajectories(path, measurement_sigma=0.15, clutter_per_frame=5.0, random_state=0)
+    >>> scenario.n_frames, scenario.region.round(2).tolist()
+    (20, [[-0.45, 8.05], [1.55, 2.45]])
     """
     if margin is not None:
         check_scalar(margin, "margin", float, minimum=0)
