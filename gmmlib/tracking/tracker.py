@@ -546,9 +546,10 @@ class EMTracker:
     (as in a Bernoulli filter). Each frame, :meth:`track` runs the steps
 
     1. **predict** the states (:func:`gmmlib.tracking.motion.kalman_predict`) and ``r <- p_S r``;
-    2. **MAP-EM** (:func:`map_em_frame`) from the predicted positions; reported tracks whose
-       velocity is still unknown (its variance above half a newborn's ``sigma_v^2``: newborns not
-       yet measured twice) and explain less than a point are restarted at the unexplained cluster
+    2. **MAP-EM** (:func:`map_em_frame`) from the predicted positions; tracks (of existence at
+       least ``restart_threshold``) whose velocity is still unknown (its variance above half a
+       newborn's ``sigma_v^2``: newborns not yet measured twice) and that explain less than a
+       point are restarted at the unexplained cluster
        most likely under their prediction (within its 99.9 % gate), and the run with the higher
        log-posterior is kept: a newborn of unknown velocity finds its object in the next frame,
        however far it moved, and the Kalman update learns the velocity from the displacement;
@@ -599,6 +600,10 @@ class EMTracker:
         Tracks with at least this existence probability are reported.
     prune_threshold : float, default=0.01
         Tracks below this existence probability after an update are deleted.
+    restart_threshold : float, default=0.1
+        Newborns of at least this predicted existence probability are restarted at an unexplained
+        cluster when they find no points (step 2); below it (most births from chance groups of
+        clutter) a restart would let a clutter track capture the next new object.
     birth_gate : float, default=3.0
         Linking distance of birth clusters, in units of ``sigma``.
     min_birth_detections : int, default=2
@@ -648,6 +653,7 @@ class EMTracker:
         birth_prior=1e-5,
         existence_threshold=0.5,
         prune_threshold=0.01,
+        restart_threshold=0.1,
         birth_gate=3.0,
         min_birth_detections=2,
         max_iter=50,
@@ -666,6 +672,7 @@ class EMTracker:
         self.birth_prior = birth_prior
         self.existence_threshold = existence_threshold
         self.prune_threshold = prune_threshold
+        self.restart_threshold = restart_threshold
         self.birth_gate = birth_gate
         self.min_birth_detections = min_birth_detections
         self.max_iter = max_iter
@@ -688,6 +695,7 @@ class EMTracker:
             "existence_threshold",
             "birth_prior",
             "prune_threshold",
+            "restart_threshold",
         ):
             if getattr(self, name) is None and name in ("detection_probability", "survival_probability"):
                 continue
@@ -853,7 +861,7 @@ class EMTracker:
         lost = (
             (np.max(velocity_variance, axis=1, initial=0) > 0.5 * model.birth_velocity_variance)
             & (fit.resp[:, :-1].sum(axis=0) < 1)
-            & (predicted.existence >= self.existence_threshold)
+            & (predicted.existence >= self.restart_threshold)
         )
         if not np.any(lost):
             return fit, restarted
