@@ -6,7 +6,6 @@ import pytest
 from gmmlib.tracking import clear_mot, cluster_centroids, simulate_scenario, stone_soup_gmphd, stone_soup_gnn
 
 
-
 def test_cluster_centroids_drop_small_clusters():
     points = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [10.0, 10.0], [20.0, 20.0], [20.5, 20.0]])
     centroids, sizes = cluster_centroids(points, radius=1.5)
