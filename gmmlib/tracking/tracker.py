@@ -840,63 +840,67 @@ class EMTracker:
         return Tracks(tracks.ids, means, covariances, survival_probability * tracks.existence)
 
     def _map_em(self, points, predicted, model, measurement):
-        """Step 2: the frame's MAP-EM, and a restart of uncertain tracks at unexplained clusters.
+        """Step 2: the frame's MAP-EM, and a restart of newborns at unexplained clusters.
 
         Returns the kept :class:`FrameFit` and a boolean mask of the restarted tracks.
         """
-        fit = map_em_frame(
-            points,
-            predicted.means,
-            predicted.covariances,
-            measurement.covariance,
-            self.background_volume,
-            self.max_iter,
-            self.tol,
-            measurement=measurement,
-        )
-        restarted = np.zeros(len(predicted.ids), dtype=bool)
+
+        def fit_from(start_positions=None):
+            return map_em_frame(
+                points,
+                predicted.means,
+                predicted.covariances,
+                measurement.covariance,
+                self.background_volume,
+                self.max_iter,
+                self.tol,
+                start_positions=start_positions,
+                measurement=measurement,
+            )
+
+        fit = fit_from()
+        restarted, positions = self._restart_positions(points, fit, predicted, model, measurement)
+        if not np.any(restarted):
+            return fit, restarted
+        start = fit.positions.copy()
+        start[restarted] = positions
+        second = fit_from(start)
+        if second.objective[-1] <= fit.objective[-1]:
+            return fit, np.zeros_like(restarted)
+        return second, restarted
+
+    def _restart_positions(self, points, fit, predicted, model, measurement):
+        """Which newborns restart (a boolean mask), and the unexplained clusters' centres they restart at.
+
+        A newborn restarts when its velocity is still unknown (variance above half of
+        ``sigma_v^2``), it explains less than a point and its predicted existence is at least
+        ``restart_threshold``; it takes the cluster most likely under its prediction,
+        ``-log N(centre | H m_j, H P_j H^T + R / n_c)``, inside the 99.9 % gate, one cluster per
+        newborn (an optimal assignment).
+        """
         n_position = points.shape[1]
-        prior_covariances = predicted.covariances[:, :n_position, :n_position]
+        restarted = np.zeros(len(predicted.ids), dtype=bool)
         velocity_variance = np.diagonal(predicted.covariances[:, n_position:, n_position:], axis1=1, axis2=2)
-        lost = (
+        candidates = np.flatnonzero(
             (np.max(velocity_variance, axis=1, initial=0) > 0.5 * model.birth_velocity_variance)
             & (fit.resp[:, :-1].sum(axis=0) < 1)
             & (predicted.existence >= self.restart_threshold)
         )
-        if not np.any(lost):
-            return fit, restarted
-        centres, sizes, _ = self._unexplained_clusters(points, fit, model)
+        centres, sizes, _ = self._unexplained_clusters(points, fit, model) if len(candidates) else ([], [], [])
         if not len(centres):
-            return fit, restarted
-        candidates = np.flatnonzero(lost)
-        # -log N(centre | H m_j, H P_j H^T + R / n_c), gated at the 99.9 % ellipse.
-        spread = prior_covariances[candidates][:, None] + measurement.covariance / sizes[None, :, None, None]
+            return restarted, np.empty((0, n_position))
+        spread = (
+            predicted.covariances[candidates][:, None, :n_position, :n_position]
+            + measurement.covariance / sizes[None, :, None, None]
+        )
         offsets = centres[None] - predicted.means[candidates][:, None, :n_position]
         mahalanobis = np.einsum("jcd,jcd->jc", offsets, np.linalg.solve(spread, offsets[..., None])[..., 0])
         cost = 0.5 * (mahalanobis + np.linalg.slogdet(spread)[1])
         inside = mahalanobis <= chi2.ppf(0.999, n_position)
-        if not np.any(inside):
-            return fit, restarted
         rows, columns = linear_sum_assignment(np.where(inside, cost, cost.max() + 1e6))
-        pairs = [(r, c) for r, c in zip(rows, columns) if inside[r, c]]
-        start = fit.positions.copy()
-        for row, column in pairs:
-            start[candidates[row]] = centres[column]
-        second = map_em_frame(
-            points,
-            predicted.means,
-            predicted.covariances,
-            measurement.covariance,
-            self.background_volume,
-            self.max_iter,
-            self.tol,
-            start_positions=start,
-            measurement=measurement,
-        )
-        if second.objective[-1] <= fit.objective[-1]:
-            return fit, restarted
-        restarted[[candidates[row] for row, _ in pairs]] = True
-        return second, restarted
+        pairs = sorted((candidates[r], c) for r, c in zip(rows, columns) if inside[r, c])
+        restarted[[track for track, _ in pairs]] = True
+        return restarted, centres[[column for _, column in pairs]].reshape(-1, n_position)
 
     def _unexplained_clusters(self, points, fit, model):
         """Centres and sizes of the clusters of detections the background explains best."""
