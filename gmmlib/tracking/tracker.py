@@ -100,12 +100,20 @@ def log_prior_density(positions, prior_means, prior_covariances):
 def log_measurement_density(detections, positions, measurement_whitener, log_det_measurement):
     """``log N(z_i | mu_k, R)`` for every detection and track, from ``W`` with ``W^T R W = I``.
 
-    The differences are whitened one by one (no expansion of the square), so points far from the
-    origin lose no digits.
+    The squared whitened distances are expanded, ``|a|^2 + |b|^2 - 2 a.b`` (one matrix product,
+    several times faster than the differences), about the frame's mean detection: the rounding
+    error of a squared distance is then about ``1e-16`` times the frame's squared extent in units of
+    ``sigma``, negligible unless a frame spans millions of ``sigma``.
     """
-    difference = (detections @ measurement_whitener)[:, None, :] - (positions @ measurement_whitener)[None]
-    squared = np.einsum("nkd,nkd->nk", difference, difference)
-    return -0.5 * (detections.shape[1] * LOG_2PI + log_det_measurement + squared)
+    centre = detections.mean(axis=0) if len(detections) else np.zeros(detections.shape[1])
+    whitened_detections = (detections - centre) @ measurement_whitener
+    whitened_positions = (positions - centre) @ measurement_whitener
+    squared = (
+        np.einsum("nd,nd->n", whitened_detections, whitened_detections)[:, None]
+        + np.einsum("kd,kd->k", whitened_positions, whitened_positions)[None]
+        - 2 * whitened_detections @ whitened_positions.T
+    )
+    return -0.5 * (detections.shape[1] * LOG_2PI + log_det_measurement + np.maximum(squared, 0.0))
 
 
 def _normalise_rows(log_values):
@@ -115,10 +123,12 @@ def _normalise_rows(log_values):
     """
     top = np.max(log_values, axis=1, initial=-np.inf)
     top = np.where(np.isfinite(top), top, 0.0)
-    shifted = np.exp(log_values - top[:, None])
+    shifted = log_values - top[:, None]
+    np.exp(shifted, out=shifted)
     sums = shifted.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(sums) + top, np.nan_to_num(shifted / sums[:, None], nan=0.0)
+        shifted /= sums[:, None]
+        return np.log(sums) + top, np.nan_to_num(shifted, nan=0.0, copy=False)
 
 
 @dataclass
