@@ -28,7 +28,9 @@ into one term per parameter, each maximised in closed form (the M-step):
 
 The track-frames counted are those of a track from the frame after its first report to its last
 frame with a point (so that the frames that chose to report it, and those in which it outlives its
-object, are left out); tracks reported in fewer than three such frames are left out. The
+object, are left out), each weighted by the track's existence probability after the frame before
+(the probability that it is an object, before this frame's detections speak): a track on clutter
+that lived a few frames counts little. Tracks reported in fewer than three frames are left out. The
 tracking pass is an approximate E-step (births, deaths and the restarts are decisions, not
 expectations), so the sequence's log-posterior is reported, not guaranteed to increase. Derived in
 ``notebooks/05_multi_object_tracking.ipynb``, where each update is checked to maximise its term.
@@ -81,15 +83,15 @@ class SequenceStatistics:
     process_noise: float  # q of the pass
     birth_velocity_variance: float  # sigma_v^2 of the pass
     tracks: TrackMeasurements
-    residual_sum: float  # sum gamma (||z - H x||^2 + tr(H P H^T))
-    residual_weight: float  # sum gamma
+    residual_sum: float  # sum r gamma (||z - H x||^2 + tr(H P H^T))
+    residual_weight: float  # sum r gamma
     transition_sum: float  # sum tr(Q_1^{-1} E[w w^T]) at the pass's q
     n_transitions: int
     clutter_count: float  # sum gamma_i0
     n_frames: int
-    expected_detected: float  # sum E[delta]
-    expected_count: float  # sum E[n]
-    n_track_frames: int
+    expected_detected: float  # sum r E[delta]
+    expected_count: float  # sum r E[n]
+    n_track_frames: float  # sum r, the track-frames weighted by existence
     velocity_sum: float  # sum E||v_0||^2
     n_births: int
     n_survivals: int
@@ -262,7 +264,8 @@ def sequence_statistics(result, existence_threshold=0.5):
             if count >= MIN_COUNT:
                 counts[row, age], sums[row, age] = count, resp[:, k] @ points
             if t > spans[identity][0]:
-                residual_inputs.append((row, age, points, resp[:, k]))
+                previous = histories[identity][3][age - 1]  # existence after the previous frame
+                residual_inputs.append((row, age, points, resp[:, k], previous))
     tracks = TrackMeasurements(
         np.array([histories[i][1][0] for i in identities]).reshape(-1, 2 * n_position),
         np.array([histories[i][2][0] for i in identities]).reshape(-1, 2 * n_position, 2 * n_position),
@@ -280,15 +283,15 @@ def sequence_statistics(result, existence_threshold=0.5):
     miss_given_none = (1 - model.detection_probability) / (
         1 - model.detection_probability + model.detection_probability * np.exp(-model.points_per_object)
     )
-    for row, age, points, gamma in residual_inputs:
+    for row, age, points, gamma, weight in residual_inputs:
         offsets = points - means[row, age, :n_position]
-        residual_sum += float(gamma @ np.einsum("nd,nd->n", offsets, offsets))
-        residual_sum += float(gamma.sum() * np.trace(covariances[row, age, :n_position, :n_position]))
-        residual_weight += float(gamma.sum())
+        residual_sum += weight * float(gamma @ np.einsum("nd,nd->n", offsets, offsets))
+        residual_sum += weight * float(gamma.sum() * np.trace(covariances[row, age, :n_position, :n_position]))
+        residual_weight += weight * float(gamma.sum())
         with np.errstate(divide="ignore"):
             log_none = float(np.sum(np.log1p(-np.minimum(gamma, 1.0))))
-        expected_detected += 1 - np.exp(log_none) * miss_given_none
-        expected_count += float(gamma.sum())
+        expected_detected += weight * (1 - np.exp(log_none) * miss_given_none)
+        expected_count += weight * float(gamma.sum())
     return SequenceStatistics(
         n_position=n_position,
         measurement_variance=model.measurement_variance,
@@ -303,7 +306,7 @@ def sequence_statistics(result, existence_threshold=0.5):
         n_frames=len(result.frames),
         expected_detected=float(expected_detected),
         expected_count=expected_count,
-        n_track_frames=len(residual_inputs),
+        n_track_frames=float(sum(inputs[-1] for inputs in residual_inputs)),
         velocity_sum=velocity_sum,
         n_births=len(identities),
         n_survivals=sum(last - first for first, last in spans.values()),
