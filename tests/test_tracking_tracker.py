@@ -377,3 +377,16 @@ def test_objects_moving_seven_sigma_per_frame_are_tracked_for_their_lifetime():
     assert tracker.measurement_sigma_ == pytest.approx(0.15, rel=0.2)
     assert tracker.points_per_object_ == pytest.approx(4.0, rel=0.15)
     assert tracker.detection_probability_ > 0.95
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_simulated_objects_moving_seven_sigma_per_frame_are_tracked_for_their_lifetime(seed):
+    # The same criterion on simulate_scenario: speeds 6 to 8 sigma per frame, a crossing, a pair side by side.
+    scenario = simulate_scenario(
+        60, 8, speed=(6.0, 8.0), region=((0, 200), (0, 200)), n_groups=1, clutter_per_frame=10.0, random_state=seed
+    )
+    result = EMTracker(scenario.background_volume).run(scenario.detections)
+    truth_lives = [len(frames) for frames, _ in scenario.truth_paths().values()]
+    track_lives = [len(frames) for frames, _ in result.track_paths().values()]
+    mot = clear_mot(scenario.truth_ids, scenario.truth_positions, result.track_ids, result.track_positions, gate=5.0)
+    assert np.median(track_lives) >= 0.8 * np.median(truth_lives) and mot.mota >= 0.8, (track_lives, mot)
