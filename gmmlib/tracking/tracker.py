@@ -599,7 +599,7 @@ class EMTracker:
         mean number of detections per frame.
     birth_velocity_sigma : float or None, default=None
         Prior standard deviation of a new track's velocity, per coordinate, per frame. None:
-        learned from the tracks' first velocities, from ``sqrt(V) / 10``.
+        learned from the tracks' first velocities, from ``V^(1/d) / 10`` (a tenth of the region's side).
     survival_probability : float or None, default=None
         ``p_S``, probability that an object present in a frame is still present in the next.
         None: learned from the tracks' lifetimes, from 0.99.
@@ -751,7 +751,7 @@ class EMTracker:
             "clutter_rate": 0.5 * np.mean([len(points) for points in frames]),
             "points_per_object": 3.0,
             "detection_probability": 0.9,
-            "birth_velocity_variance": self.background_volume / 100,
+            "birth_velocity_variance": (self.background_volume ** (1 / frames[0].shape[1]) / 10) ** 2,
             "survival_probability": 0.99,
         }
         return TrackingModel(**(start | fixed))
