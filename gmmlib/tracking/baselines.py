@@ -151,7 +151,9 @@ def _run_stone_soup(tracker, frames, measurement_sigma, min_cluster_size, curren
         for t, points in enumerate(frames):
             timestamp = start + t * FRAME_TIME
             tracker.update_tracker(timestamp, _frame_detections(points, timestamp, measurement_sigma, min_cluster_size))
-            states = current_states(tracker, timestamp)
+            # Stone Soup's keys are random UUIDs: order the states by position, so that the numbers given
+            # to new identities do not depend on them.
+            states = sorted(current_states(tracker, timestamp), key=lambda pair: tuple(np.ravel(pair[1].state_vector)))
             ids = [identities.setdefault(key, len(identities)) for key, _ in states]
             track_ids.append(np.array(ids, dtype=int))
             positions = [np.asarray(state.state_vector, dtype=float).ravel()[[0, 2]] for _, state in states]
@@ -231,7 +233,7 @@ def stone_soup_gnn(
         frames,
         measurement_sigma,
         min_cluster_size,
-        lambda tracker, _: sorted(((track.id, track.state) for track in tracker.tracks), key=lambda pair: pair[0]),
+        lambda tracker, _: [(track.id, track.state) for track in tracker.tracks],
     )
 
 
@@ -337,4 +339,4 @@ def _strongest_per_tag(tracker, _):
     for component in tracker.extracted_target_states:
         if component.tag not in strongest or component.weight > strongest[component.tag].weight:
             strongest[component.tag] = component
-    return sorted(strongest.items(), key=lambda pair: pair[0])
+    return list(strongest.items())
