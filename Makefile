@@ -6,14 +6,14 @@ INSTALLED := $(VENV)/.installed-stamp
 PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: venv lint test report execute bench clean
+.PHONY: venv lint test report index execute bench clean
 
 venv: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench,stonesoup]"
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench,dask,stonesoup]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
@@ -33,6 +33,11 @@ report: $(INSTALLED)
 	$(BIN)/python -c "import matplotlib.pyplot"
 	$(BIN)/python -m gmmlib.report $(if $(PARAMS),--params $(PARAMS)) $(NOTEBOOKS)
 
+# Write reports/params/{small,large}.yaml and README.md's notebook table from notebooks/index.yaml,
+# where every notebook is declared once (tests/test_notebooks.py checks that they agree).
+index: $(INSTALLED)
+	$(BIN)/python -m gmmlib.notebook_index
+
 # Re-run the notebooks in place (after changing gmmlib or a notebook), so that their committed
 # outputs match a clean top-to-bottom run.
 execute: $(INSTALLED)
@@ -48,5 +53,9 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_tracking.py
 
+# Removes only what gmmlib generated in reports/ (folders and files listed in its markers): never
+# reports/README.md, reports/params/ or a folder of yours. Standard library only, so it runs with or
+# without the venv; -P keeps gmmlib/ off sys.path.
 clean:
-	rm -rf $(VENV) reports/*/ reports/index.html reports/summary.json .pytest_cache .hypothesis
+	$(PYTHON) -P gmmlib/outputs.py clean reports
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -9,11 +9,20 @@ not exist, may always be taken.
 
 Used by the report runner (``reports/NN_topic/``, ``reports/index.html``) and by the generators that
 write data into a notebook's ``output_dir`` (e.g. :func:`gmmlib.speech.generate_corpus`).
+
+:func:`remove_generated` removes what gmmlib generated in a folder and nothing else; from the
+command line (standard library only, so it runs without gmmlib's dependencies; ``-P`` keeps
+``gmmlib/`` off ``sys.path``)::
+
+    python -P gmmlib/outputs.py clean reports
 """
 
+import argparse
 import os
 import pathlib
+import secrets
 import shutil
+import sys
 
 MARKER = ".gmmlib-generated"
 WHOLE_FOLDER = "."
@@ -26,15 +35,23 @@ class NotGeneratedError(FileExistsError):
 def _entries(folder):
     """The names the marker of ``folder`` lists (empty when there is no marker)."""
     marker = pathlib.Path(folder) / MARKER
-    if not marker.is_file():
+    if marker.is_symlink() or not marker.is_file():
         return set()
     return {line.strip() for line in marker.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()}
 
 
+def _write_marker(folder, names):
+    marker = pathlib.Path(folder) / MARKER
+    if marker.is_symlink() or (marker.exists() and not marker.is_file()):
+        raise NotGeneratedError(f"{marker} exists and is not a marker gmmlib wrote; move it away")
+    if names:
+        marker.write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
+    else:
+        marker.unlink(missing_ok=True)
+
+
 def _record(folder, name):
-    folder = pathlib.Path(folder)
-    names = _entries(folder) | {name}
-    (folder / MARKER).write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
+    _write_marker(folder, _entries(folder) | {name})
 
 
 def is_generated(path):
@@ -43,6 +60,32 @@ def is_generated(path):
     if path.is_dir() and not path.is_symlink():
         return WHOLE_FOLDER in _entries(path)
     return path.name in _entries(path.parent)
+
+
+def check_folder(path):
+    """Raise :class:`NotGeneratedError` unless :func:`generated_folder` may take ``path``; change nothing.
+
+    ``path`` may be taken if it does not exist, is an empty folder or a folder gmmlib generated.
+    """
+    path = pathlib.Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise NotGeneratedError(
+            f"{path} exists and is not a folder gmmlib generated; move it away or choose another path"
+        )
+    if path.is_dir() and not is_generated(path) and any(path.iterdir()):
+        raise NotGeneratedError(
+            f"{path} is a folder gmmlib did not generate (it has no {MARKER} marker) and is not empty; "
+            "gmmlib will not write into it: move it away or choose another path"
+        )
+
+
+def check_file(path):
+    """Raise :class:`NotGeneratedError` unless :func:`write_generated_file` may write ``path``; change nothing."""
+    path = pathlib.Path(path)
+    if "\n" in path.name or path.name in ("", WHOLE_FOLDER, "..", MARKER):
+        raise ValueError(f"path must name a file gmmlib may list in its marker, got {str(path)!r}")
+    if (path.exists() or path.is_symlink()) and (path.is_dir() or not is_generated(path)):
+        raise NotGeneratedError(f"{path} exists and gmmlib did not generate it; move it away or choose another path")
 
 
 def generated_folder(path, *, clear=False):
@@ -61,15 +104,7 @@ def generated_folder(path, *, clear=False):
         If ``path`` is a file, or a non-empty folder that gmmlib did not generate.
     """
     path = pathlib.Path(path)
-    if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise NotGeneratedError(
-            f"{path} exists and is not a folder gmmlib generated; move it away or choose another path"
-        )
-    if path.is_dir() and not is_generated(path) and any(path.iterdir()):
-        raise NotGeneratedError(
-            f"{path} is a folder gmmlib did not generate (it has no {MARKER} marker) and is not empty; "
-            "gmmlib will not write into it: move it away or choose another path"
-        )
+    check_folder(path)
     if clear and path.is_dir():
         for entry in path.iterdir():
             if entry.is_dir() and not entry.is_symlink():
@@ -94,13 +129,64 @@ def write_generated_file(path, content):
         If ``path`` exists and gmmlib did not generate it.
     """
     path = pathlib.Path(path)
-    if (path.exists() or path.is_symlink()) and (path.is_dir() or not is_generated(path)):
-        raise NotGeneratedError(f"{path} exists and gmmlib did not generate it; move it away or choose another path")
+    check_file(path)
     _record(path.parent, path.name)
-    temporary = path.with_name(f".{path.name}.partial")
-    if isinstance(content, str):
-        temporary.write_text(content, encoding="utf-8")
-    else:
-        temporary.write_bytes(content)
-    os.replace(temporary, path)
+    # A fresh name in the same folder (so that os.replace is atomic), created exclusively: never a user's file.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+    stream = open(temporary, "xb")
+    try:
+        with stream:
+            stream.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
+
+
+def remove_generated(folder):
+    """Remove what gmmlib generated in ``folder``, and nothing else; return the removed paths.
+
+    That is ``folder`` itself if its marker lists ``.``; otherwise the files its marker lists, its
+    subfolders whose own marker lists ``.``, and then the marker. A user's file or folder, and the
+    folder itself when it holds any, stay.
+    """
+    folder = pathlib.Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    if is_generated(folder):
+        shutil.rmtree(folder)
+        return [folder]
+    removed = []
+    for name in sorted(_entries(folder) - {WHOLE_FOLDER}):
+        path = folder / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and not path.is_symlink() and is_generated(path):
+            shutil.rmtree(path)
+            removed.append(path)
+    _write_marker(folder, set())
+    return removed
+
+
+def main(argv=None):
+    """``clean FOLDER...``: remove what gmmlib generated in each folder, printing each removed path."""
+    parser = argparse.ArgumentParser(prog="python -m gmmlib.outputs", description=main.__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    clean = commands.add_parser("clean", help="remove what gmmlib generated in each folder, and nothing else")
+    clean.add_argument("folders", nargs="+", metavar="FOLDER")
+    args = parser.parse_args(argv)
+    try:
+        for folder in args.folders:
+            for path in remove_generated(folder):
+                print(f"removed {path}")
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

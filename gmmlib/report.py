@@ -9,8 +9,16 @@ notebook's ``parameters`` cell, executes it with papermill (kernel ``python3``, 
 the notebook's folder, ``output_dir`` set to ``reports/NN_topic/``) and writes into that folder the
 executed ``NN_topic.ipynb``, ``NN_topic.html``, a code-hidden ``NN_topic_results.html`` and
 ``provenance.json``, next to the figures and ``summary.json`` the notebook saves itself. Then it
-writes ``reports/index.html`` and ``reports/summary.json`` (``{stem: summary}``). Nothing written
-holds a timestamp, so two runs with the same parameters give identical files.
+writes ``reports/index.html`` and ``reports/summary.json`` (``{stem: summary}``). The HTML pages
+load MathJax from ``reports/_mathjax/`` (copied from the jupyter-server-mathjax package) and nothing
+from the network. Nothing written holds a timestamp, so two runs with the same parameters give
+identical files.
+
+The runner replaces only what it generated (:mod:`gmmlib.outputs` markers): a folder
+``reports/NN_topic/`` or ``reports/_mathjax/``, or a file ``index.html`` or ``summary.json``, that
+is in the way and was not generated stops the run before any notebook executes, with one line
+naming the path and exit status 2. So does a notebook whose name is not a plain file name (letters,
+digits, ``_`` and ``-``, starting with a letter or digit), and a ``--reports-dir`` that is a file.
 
 The parameter file is a YAML mapping::
 
@@ -19,10 +27,10 @@ The parameter file is a YAML mapping::
       n_samples: 2000
 
 A parameter the notebook does not declare, or a value whose type does not fit the default's (an
-int is fine for a float; a ``None`` default accepts anything), stops the run before any notebook
-executes. A notebook that raises (e.g. :class:`gmmlib.notebook.ParameterError`) is reported in one
-line; the other notebooks still run and the exit status is 1. Format and outputs are described in
-``reports/README.md``.
+int is fine for a float, NaN is not; a ``None`` default accepts anything), stops the run before any
+notebook executes, as does a file that is not UTF-8 or not YAML. A notebook that raises (e.g.
+:class:`gmmlib.notebook.ParameterError`) is reported in one line; the other notebooks still run and
+the exit status is 1. Format and outputs are described in ``reports/README.md``.
 """
 
 import argparse
@@ -31,7 +39,9 @@ import dataclasses
 import difflib
 import html
 import importlib.metadata
+import importlib.util
 import json
+import math
 import os
 import pathlib
 import platform
@@ -42,6 +52,7 @@ import sys
 import time
 
 try:
+    import jinja2
     import nbformat
     import papermill
     import yaml
@@ -49,15 +60,46 @@ try:
     from jupyter_client import KernelManager
     from nbconvert import HTMLExporter
     from traitlets.config import Config
+
+    # MathJax's files (not imported: the package's own module starts a Jupyter server extension).
+    MATHJAX_PACKAGE = importlib.util.find_spec("jupyter_server_mathjax")
+    if MATHJAX_PACKAGE is None:
+        raise ModuleNotFoundError(name="jupyter_server_mathjax")
 except ModuleNotFoundError as exc:  # the report needs the "notebooks" extra, the library does not
     raise ModuleNotFoundError(
         f"gmmlib.report needs the notebooks extra ({exc.name} is missing): pip install -e '.[notebooks]'"
     ) from exc
 
-from .notebook import ParameterError
+from .notebook import ParameterError, _shown
+from .outputs import NotGeneratedError, check_file, check_folder, generated_folder, is_generated, write_generated_file
 
 KERNEL_NAME = "python3"
-STEM_PATTERN = re.compile(r"^\d\d_\w+$")
+STEM_PATTERN = re.compile(r"\d\d_\w+")  # the notebooks' own NN_topic names, as section keys
+# A notebook's stem names its folder in the reports: a plain name, starting with a letter or digit,
+# so never ".", "..", a hidden name or the MathJax folder.
+PLAIN_STEM = re.compile(r"[^\W_][\w-]*")
+GENERATED_FILES = ("index.html", "summary.json")
+# MathJax 2.7 (as nbconvert's default, which loads it from a CDN), copied from the
+# jupyter-server-mathjax package into the reports folder once per run, so that the pages render
+# their equations without network access. Each page refers to it relative to its own folder.
+MATHJAX_FOLDER = "_mathjax"
+MATHJAX_URL = f"../{MATHJAX_FOLDER}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# nbconvert's lab template without what it would fetch from the network: require.js (no output
+# here needs it), mermaid.js and the Jupyter widgets manager (no notebook here has diagrams or widgets).
+# The package ships MathJax's STIX-Web fonts only (not its default TeX fonts): select them, as
+# Jupyter does with the same files.
+OFFLINE_TEMPLATE_NAME = "gmmlib-offline.html.j2"
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}
+{{ super() }}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});
+</script>
+{%- endblock html_head_js_mathjax -%}
+"""
 IMAGE_SUFFIXES = (".png", ".gif", ".svg", ".jpg", ".jpeg")  # shown in the index; PDFs are linked
 VERSIONED_PACKAGES = ("gmmlib", "numpy", "scipy", "matplotlib", "papermill", "nbconvert")
 # Timing metadata that papermill and nbclient add to the executed notebook; dropped so that two
@@ -113,13 +155,20 @@ def load_parameter_file(path):
     """
     path = pathlib.Path(path)
     try:
-        content = yaml.safe_load(path.read_text())
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ReportError(f"cannot read the parameter file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ReportError(
+            f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start}): save it as UTF-8"
+        ) from exc
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
-        raise ReportError(f"{path} is not valid YAML{line}: {getattr(exc, 'problem', exc)}") from exc
+        problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+        raise ReportError(f"{path} is not valid YAML{line}: {problem}") from exc
+    except ValueError as exc:  # e.g. an int of more than 4300 digits, which Python refuses to read
+        raise ReportError(f"{path}: {exc}".splitlines()[0]) from exc
     if content is None:
         return {}, {}
     if not isinstance(content, dict):
@@ -128,14 +177,16 @@ def load_parameter_file(path):
         )
     defaults, sections, problems = {}, {}, []
     for key, value in content.items():
-        key = str(key)
-        if STEM_PATTERN.match(key):
+        key = key if isinstance(key, str) else _shown(key)
+        if STEM_PATTERN.fullmatch(key):
             if value is None:
                 value = {}
             if not isinstance(value, dict):
-                problems.append(f"{path}: section {key} must be a mapping of parameter names to values, got {value!r}")
+                problems.append(
+                    f"{path}: section {key} must be a mapping of parameter names to values, got {_shown(value)}"
+                )
                 continue
-            sections[key] = {str(name): item for name, item in value.items()}
+            sections[key] = {name if isinstance(name, str) else _shown(name): item for name, item in value.items()}
         elif key.isidentifier():
             defaults[key] = value
         else:
@@ -180,6 +231,10 @@ def check_value(stem, declared, value):
     if default is None or default is _NOT_A_LITERAL:
         return value
     fits, description = _expected_type(default)
+    if isinstance(default, float) and isinstance(value, float) and math.isnan(value):
+        raise ReportError(
+            f"{stem}: parameter {declared.name} must be a number like its default {declared.source}; got nan"
+        )
     if not fits(value):
         hint = ""
         if isinstance(value, str) and isinstance(default, (int, float)):
@@ -190,10 +245,16 @@ def check_value(stem, declared, value):
                 pass
         raise ReportError(
             f"{stem}: parameter {declared.name} must be {description} like its default "
-            f"{declared.source}; got {value!r} of type {type(value).__name__}{hint}"
+            f"{declared.source}; got {_shown(value)} of type {type(value).__name__}{hint}"
         )
     if isinstance(default, float) and isinstance(value, int):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ReportError(
+                f"{stem}: parameter {declared.name} must be a float like its default {declared.source}; "
+                f"got an int of {value.bit_length()} bits, too large for a float"
+            ) from None
     return value
 
 
@@ -356,13 +417,40 @@ def _title(nb, stem):
 
 
 def render_html(nb, folder, stem):
-    """Write ``stem.html`` (code and results) and ``stem_results.html`` (results only)."""
+    """Write ``stem.html`` (code and results) and ``stem_results.html`` (results only).
+
+    The pages load nothing from the network: MathJax from ``../_mathjax/`` (see :func:`copy_mathjax`),
+    styles inline.
+    """
+    offline = {
+        "template_file": OFFLINE_TEMPLATE_NAME,
+        "extra_loaders": [jinja2.DictLoader({OFFLINE_TEMPLATE_NAME: OFFLINE_TEMPLATE})],
+        "mathjax_url": MATHJAX_URL,
+    }
     for name, options in (
         (f"{stem}.html", {}),
         (f"{stem}_results.html", {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}),
     ):
-        body, _ = HTMLExporter(**options).from_notebook_node(nb, resources={"metadata": {"name": _title(nb, stem)}})
+        exporter = HTMLExporter(**offline, **options)
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": _title(nb, stem)}})
         (folder / name).write_text(body, encoding="utf-8")
+
+
+def copy_mathjax(reports_dir):
+    """Copy MathJax's files from the jupyter-server-mathjax package into ``reports_dir/_mathjax/``.
+
+    Once: a copy from the same package version (recorded in ``_mathjax/.copied-from``, written
+    last, so an interrupted copy is redone) is kept.
+    """
+    folder = reports_dir / MATHJAX_FOLDER
+    stamp = folder / ".copied-from"
+    source = f"jupyter-server-mathjax {importlib.metadata.version('jupyter-server-mathjax')}\n"
+    if is_generated(folder) and stamp.is_file() and stamp.read_text(encoding="utf-8") == source:
+        return folder
+    generated_folder(folder, clear=True)
+    shutil.copytree(pathlib.Path(MATHJAX_PACKAGE.submodule_search_locations[0]) / "static", folder, dirs_exist_ok=True)
+    stamp.write_text(source, encoding="utf-8")
+    return folder
 
 
 def _kernel_config():
@@ -389,14 +477,12 @@ def _error_line(exc):
 def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
     """Execute ``notebook`` into ``reports_dir/<stem>/`` and render it; return a :class:`Result`.
 
-    The folder is emptied first, so that no file of an earlier run is mistaken for this run's.
+    The folder is emptied first, so that no file of an earlier run is mistaken for this run's; it
+    must be a folder the runner generated (or new, or empty), else :class:`NotGeneratedError`.
     An exception raised in the notebook is recorded in the result, not raised.
     """
     stem = notebook.stem
-    folder = reports_dir / stem
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder = generated_folder(reports_dir / stem, clear=True)
     executed = folder / f"{stem}.ipynb"
     # Relative to the notebook's folder (its working directory), like the notebooks' own default.
     injected = {**parameters, "output_dir": os.path.relpath(folder.resolve(), notebook.parent.resolve())}
@@ -443,9 +529,13 @@ def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
     return Result(stem, folder, seconds, error, title, summary, provenance)
 
 
-def _write_json(path, content):
+def _json_text(content):
     # default=str: a YAML date given to a parameter whose default is None is still recorded.
-    path.write_text(json.dumps(content, indent=2, sort_keys=True, default=str) + "\n")
+    return json.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def _write_json(path, content):
+    path.write_text(_json_text(content))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -569,7 +659,7 @@ def write_index(results, reports_dir):
             "",
         ]
     )
-    (reports_dir / "index.html").write_text(page, encoding="utf-8")
+    write_generated_file(reports_dir / "index.html", page)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -582,6 +672,11 @@ def _notebook_paths(names):
         path = pathlib.Path(name)
         if path.suffix != ".ipynb":
             problems.append(f"{name} is not a notebook: expected a .ipynb file")
+        elif not PLAIN_STEM.fullmatch(path.stem):
+            problems.append(
+                f"{name}: the name before .ipynb names the notebook's folder in the reports, so it must be a plain "
+                "file name (letters, digits, _ and -, starting with a letter or digit)"
+            )
         elif not path.is_file():
             problems.append(f"notebook {name} does not exist")
         elif path.stem in seen and seen[path.stem] != path.resolve():
@@ -592,6 +687,36 @@ def _notebook_paths(names):
     if problems:
         raise ReportError("\n".join(problems))
     return notebooks
+
+
+def check_reports_dir(reports_dir, stems):
+    """Raise :class:`ReportError` unless the runner may write every report into ``reports_dir``.
+
+    Every path the run would replace (``<stem>/``, ``_mathjax/``, ``index.html``, ``summary.json``)
+    must be new or generated by an earlier run; one line per path in the way. Changes nothing.
+    """
+    reports_dir = pathlib.Path(reports_dir)
+    existing = next((folder for folder in (reports_dir, *reports_dir.parents) if folder.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ReportError(f"--reports-dir {reports_dir}: {existing} is not a folder")
+    problems = []
+    for stem in (*stems, MATHJAX_FOLDER):
+        try:
+            check_folder(reports_dir / stem)
+        except NotGeneratedError as exc:
+            problems.append(str(exc))
+    for name in GENERATED_FILES:
+        try:
+            check_file(reports_dir / name)
+        except NotGeneratedError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ReportError("\n".join(problems))
+
+
+def _print_errors(exc):
+    for line in str(exc).splitlines():
+        print(f"error: {line}", file=sys.stderr)
 
 
 def main(argv=None):
@@ -605,20 +730,43 @@ def main(argv=None):
     )
     parser.add_argument("--reports-dir", default="reports", help="where to write the reports (default: reports)")
     args = parser.parse_args(argv)
+    reports_dir = pathlib.Path(args.reports_dir)
     try:
         notebooks = _notebook_paths(args.notebooks)
+        check_reports_dir(reports_dir, [notebook.stem for notebook in notebooks])
         defaults, sections = load_parameter_file(args.params) if args.params else ({}, {})
         parameters = resolve_parameters(notebooks, defaults, sections, source=args.params or "the parameter file")
     except ReportError as exc:
-        for line in str(exc).splitlines():
-            print(f"error: {line}", file=sys.stderr)
+        _print_errors(exc)
         return 2
-    reports_dir = pathlib.Path(args.reports_dir)
-    reports_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        copy_mathjax(reports_dir)
+        results = _run_all(notebooks, parameters, reports_dir, args.params)
+        summary = {result.stem: result.summary for result in results if result.error is None}
+        write_generated_file(reports_dir / "summary.json", _json_text(summary))
+        write_index(results, reports_dir)
+    except OSError as exc:  # NotGeneratedError (a path appeared since the check), a full disk, no permission
+        _print_errors(exc)
+        return 2
+    print(f"index: {_display_path(reports_dir / 'index.html')}", flush=True)
+    failed = [r.stem for r in results if r.error is not None]
+    if failed:
+        print(
+            f"error: {len(failed)} of {len(results)} notebooks failed: {', '.join(failed)} "
+            f"(see {_display_path(reports_dir)}/<stem>/<stem>.html)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _run_all(notebooks, parameters, reports_dir, parameter_file):
+    """Run every notebook, printing one line for each; return the :class:`Result` list."""
     width = max(len(notebook.stem) for notebook in notebooks)
     results = []
     for notebook in notebooks:
-        result = run_notebook(notebook, parameters[notebook.stem], reports_dir, args.params)
+        result = run_notebook(notebook, parameters[notebook.stem], reports_dir, parameter_file)
         results.append(result)
         if result.error is None:
             print(
@@ -630,18 +778,7 @@ def main(argv=None):
             print(
                 f"{result.stem:<{width}}  FAILED  {result.seconds:6.1f} s  {result.error}", file=sys.stderr, flush=True
             )
-    _write_json(reports_dir / "summary.json", {r.stem: r.summary for r in results if r.error is None})
-    write_index(results, reports_dir)
-    print(f"index: {_display_path(reports_dir / 'index.html')}", flush=True)
-    failed = [r.stem for r in results if r.error is not None]
-    if failed:
-        print(
-            f"error: {len(failed)} of {len(results)} notebooks failed: {', '.join(failed)} "
-            f"(see {_display_path(reports_dir)}/<stem>/<stem>.html)",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return results
 
 
 if __name__ == "__main__":

@@ -1,8 +1,22 @@
 """gmmlib never replaces a file or folder it did not generate (gmmlib.outputs)."""
 
+import pathlib
+import subprocess
+import sys
+
 import pytest
 
-from gmmlib.outputs import MARKER, NotGeneratedError, generated_folder, is_generated, write_generated_file
+from gmmlib import outputs
+from gmmlib.outputs import (
+    MARKER,
+    NotGeneratedError,
+    check_file,
+    check_folder,
+    generated_folder,
+    is_generated,
+    remove_generated,
+    write_generated_file,
+)
 
 
 def test_a_new_or_empty_folder_is_taken_and_marked(tmp_path):
@@ -65,3 +79,81 @@ def test_generated_files_are_rewritten_and_a_users_file_is_not(tmp_path):
     assert theirs.read_text() == '{"mine": 1}'
     with pytest.raises(NotGeneratedError):
         write_generated_file(tmp_path, b"")
+
+
+def test_the_temporary_file_never_replaces_a_users_file(tmp_path):
+    # An earlier version wrote through ".index.html.partial", whoever had made it.
+    theirs = tmp_path / ".index.html.partial"
+    theirs.write_text("keep me")
+    write_generated_file(tmp_path / "index.html", "<p>one</p>")
+    assert theirs.read_text() == "keep me"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([".index.html.partial", MARKER, "index.html"])
+
+
+def test_a_marker_that_is_not_a_plain_file_is_never_written_through(tmp_path):
+    theirs = tmp_path / "theirs.txt"
+    theirs.write_text("keep me")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / MARKER).symlink_to(theirs)
+    with pytest.raises(NotGeneratedError, match="is not a marker gmmlib wrote"):
+        write_generated_file(folder / "index.html", "<p></p>")
+    assert theirs.read_text() == "keep me"
+    assert not is_generated(folder / "index.html")
+
+
+@pytest.mark.parametrize("name", ["two\nlines.txt", MARKER, ".."])
+def test_a_name_the_marker_cannot_list_is_refused(tmp_path, name):
+    with pytest.raises(ValueError, match="path must name a file gmmlib may list in its marker"):
+        write_generated_file(tmp_path / name, "x")
+    assert not (tmp_path / MARKER).exists()
+
+
+def test_checks_change_nothing(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.txt").write_text("keep me")
+    with pytest.raises(NotGeneratedError, match="mine is a folder gmmlib did not generate"):
+        check_folder(tmp_path / "mine")
+    (tmp_path / "index.html").write_text("keep me")
+    with pytest.raises(NotGeneratedError, match=r"index\.html exists and gmmlib did not generate it"):
+        check_file(tmp_path / "index.html")
+    check_folder(tmp_path / "new" / "deeper")
+    check_file(tmp_path / "summary.json")
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["a.txt", "index.html", "mine"]
+
+
+def test_remove_generated_removes_only_what_gmmlib_generated(tmp_path):
+    reports = tmp_path / "reports"
+    generated_folder(reports / "00_quickstart")
+    (reports / "00_quickstart" / "figure.png").write_bytes(b"png")
+    write_generated_file(reports / "index.html", "<p></p>")
+    users = {"README.md": "mine", "params/small.yaml": "seed: 1\n", "notes/a.txt": "mine", "summary.json": "{}"}
+    for name, content in users.items():
+        (reports / name).parent.mkdir(parents=True, exist_ok=True)
+        (reports / name).write_text(content)
+
+    assert remove_generated(reports) == [reports / "index.html", reports / "00_quickstart"]
+    assert {path.relative_to(reports).as_posix(): path.read_text() for path in reports.rglob("*.*")} == users
+    assert not (reports / MARKER).exists()
+    assert remove_generated(reports) == []
+
+
+def test_remove_generated_takes_a_whole_generated_folder_and_leaves_a_missing_one(tmp_path):
+    folder = generated_folder(tmp_path / "out")
+    (folder / "sub").mkdir()
+    assert remove_generated(folder) == [folder]
+    assert not folder.exists()
+    assert remove_generated(tmp_path / "never") == []
+
+
+def test_clean_runs_from_the_command_line_with_the_standard_library_only(tmp_path):
+    # `make clean` runs it with the system python, before or after the venv exists.
+    folder = generated_folder(tmp_path / "reports" / "00_quickstart")
+    (tmp_path / "reports" / "README.md").write_text("mine")
+    script = pathlib.Path(outputs.__file__)
+    process = subprocess.run(
+        [sys.executable, "-P", "-S", script, "clean", tmp_path / "reports"], capture_output=True, text=True
+    )
+    assert process.returncode == 0, process.stderr
+    assert process.stdout == f"removed {folder}\n"
+    assert [path.name for path in (tmp_path / "reports").iterdir()] == ["README.md"]

@@ -2,23 +2,28 @@
 
 Most tests run a tiny notebook written into ``tmp_path`` (it follows the notebook contract and runs
 in about a second); one runs a real notebook with its small parameters from
-``tests/notebook_params/``.
+``notebooks/index.yaml``.
 """
 
+import html.parser
 import json
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 
-import matplotlib.font_manager  # noqa: F401  (builds the font cache outside any notebook output)
 import nbformat
 import pytest
 import yaml
+from matplotlib import font_manager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from gmmlib import report
+from gmmlib import notebook_index, report
+from gmmlib.outputs import MARKER
+
+font_manager.findfont("DejaVu Sans")  # builds the font cache outside any notebook output
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -61,8 +66,19 @@ def write_notebook(folder, stem, parameters=TINY_PARAMETERS, code=TINY_CODE):
 
 
 def write_yaml(path, content):
-    path.write_text(yaml.safe_dump(content) if not isinstance(content, str) else content)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(yaml.safe_dump(content) if not isinstance(content, str) else content)
     return path
+
+
+def snapshot(folder):
+    """Every file (with its bytes) and folder under ``folder``, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() if path.is_file() else "folder"
+        for path in sorted(folder.rglob("*"))
+    }
 
 
 def run(*args):
@@ -71,10 +87,61 @@ def run(*args):
 
 
 def files(folder):
-    """Every file under ``folder`` by relative path, with its bytes."""
+    """Every file under ``folder`` by relative path, with its bytes (MathJax's files left out)."""
     return {
-        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and report.MATHJAX_FOLDER not in path.relative_to(folder).parts
     }
+
+
+class FetchedURLs(html.parser.HTMLParser):
+    """The URLs a browser fetches by itself to show a page: scripts, styles, images, fonts, frames."""
+
+    CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
+
+    def __init__(self):
+        super().__init__()
+        self.urls, self._in_style = [], False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("src", "data", "poster"):
+            if attrs.get(name):
+                self.urls.append(attrs[name])
+        if tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+        self.urls += re.findall(r"(\S+)(?:\s+\S+)?(?:,|$)", attrs.get("srcset") or "")
+        self._css(attrs.get("style") or "")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self._css(data)
+        else:  # dynamic imports in scripts (nbconvert loads mermaid.js this way)
+            self.urls += re.findall(r"""\bimport\s*\(\s*['"]([^'"]+)""", data)
+
+    def _css(self, text):
+        text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)  # comments cite URLs they never fetch
+        self.urls += [first or second for first, second in self.CSS_URL.findall(text)]
+
+
+def check_renders_offline(page):
+    """Assert that the HTML file ``page`` fetches nothing from the network and every file it loads exists."""
+    parser = FetchedURLs()
+    parser.feed(page.read_text(encoding="utf-8"))
+    assert parser.urls, f"{page.name} loads nothing: the parser missed MathJax"
+    for url in parser.urls:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "data":
+            continue
+        assert not parts.scheme and not parts.netloc, f"{page.name} fetches {url} from the network"
+        target = page.parent / urllib.parse.unquote(parts.path)
+        assert target.is_file(), f"{page.name} loads {url}, but {target} does not exist"
+    return parser.urls
 
 
 def text_outputs(path):
@@ -97,9 +164,16 @@ def tiny(tmp_path):
     return write_notebook(tmp_path / "notebooks", "01_tiny")
 
 
+USERS_FILES = {"README.md": b"mine", "params/small.yaml": b"seed: 1\n", "02_mine/data.csv": b"1,2\n"}
+
+
 def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     params = write_yaml(tmp_path / "params.yaml", {"seed": 5, "01_tiny": {"n_samples": 300, "scale": 2}})
     reports = tmp_path / "reports"
+    for name, content in USERS_FILES.items():  # like the repository's reports/, plus a folder of the user's
+        (reports / name).parent.mkdir(parents=True, exist_ok=True)
+        (reports / name).write_bytes(content)
+    users = snapshot(reports)
 
     assert run("--params", params, "--reports-dir", reports, tiny) == 0
     first = files(reports)
@@ -108,12 +182,15 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     second = files(reports)
 
     assert re.search(r"^01_tiny\s+ok\s+\d+\.\d s\s+\S+01_tiny\.html$", out, re.MULTILINE), out
+    assert (reports / MARKER).read_text() == "index.html\nsummary.json\n"  # the user's entries are not listed
     expected = {
         "index.html",
         "summary.json",
+        MARKER,
         *(
             f"01_tiny/{name}"
             for name in (
+                MARKER,
                 "01_tiny.ipynb",
                 "01_tiny.html",
                 "01_tiny_results.html",
@@ -123,7 +200,8 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
             )
         ),
     }
-    assert set(first) == expected
+    assert set(first) == expected | set(USERS_FILES)
+    assert {name: first[name] for name in USERS_FILES} == USERS_FILES
     assert first.keys() == second.keys()
     different = [name for name in first if first[name] != second[name]]
     assert not different, f"files that differ between two runs: {different}"
@@ -150,6 +228,17 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     full, results = first["01_tiny/01_tiny.html"].decode(), first["01_tiny/01_tiny_results.html"].decode()
     assert "write_summary" in full and "write_summary" not in results  # code hidden in the results page
     assert "mean 0." in results or "mean -0." in results  # the printed output is still there
+    for page in ("01_tiny.html", "01_tiny_results.html"):
+        loaded = check_renders_offline(reports / "01_tiny" / page)
+        assert report.MATHJAX_URL in loaded
+        assert "$x_i \\sim \\mathcal{N}(0, s^2)$" in first[f"01_tiny/{page}"].decode()  # typeset by MathJax
+    mathjax = reports / report.MATHJAX_FOLDER
+    for name in ("config/TeX-AMS-MML_HTMLorMML-full.js", "config/Safe.js", "extensions/Safe.js"):
+        assert (mathjax / name).is_file(), name
+    # The pages select MathJax's STIX-Web fonts, the ones the package ships (not its default TeX fonts).
+    assert 'webFont: "STIX-Web"' in first["01_tiny/01_tiny.html"].decode()
+    assert list((mathjax / "fonts" / "HTML-CSS" / "STIX-Web" / "woff").glob("*.woff"))
+    assert (mathjax / ".copied-from").read_text().startswith("jupyter-server-mathjax ")  # copied once, kept
     index = first["index.html"].decode()
     for link in (
         "01_tiny/01_tiny.html",
@@ -160,16 +249,67 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     ):
         assert f'href="{link}"' in index
 
+    # `make clean` removes what the runner generated, and only that.
+    clean = [sys.executable, "-P", ROOT / "gmmlib" / "outputs.py", "clean", reports]
+    process = subprocess.run(clean, capture_output=True, text=True, cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert f"removed {reports / '01_tiny'}" in process.stdout.splitlines()
+    assert snapshot(reports) == users
+
 
 def test_stale_files_of_an_earlier_run_are_removed(tiny, tmp_path, capsys):
     reports = tmp_path / "reports"
-    (reports / "01_tiny").mkdir(parents=True)
-    (reports / "01_tiny" / "old_figure.png").write_bytes(b"not from this run")
+    assert run("--reports-dir", reports, tiny) == 0
+    (reports / "01_tiny" / "old_figure.png").write_bytes(b"left by an earlier run")
     params = write_yaml(tmp_path / "params.yaml", {"01_tiny": {"n_samples": 1}})
 
     assert run("--params", params, "--reports-dir", reports, tiny) == 1
     assert not (reports / "01_tiny" / "old_figure.png").exists()
     assert not (reports / "01_tiny" / "summary.json").exists()
+    assert json.loads((reports / "summary.json").read_text()) == {}
+
+
+@pytest.mark.parametrize("place", ["01_tiny/notes.txt", "index.html", "summary.json", "_mathjax/notes.txt"])
+def test_a_users_file_in_the_way_is_refused_before_any_notebook_runs(tiny, tmp_path, capsys, place):
+    # E.g. --reports-dir . in a folder that holds the user's own 01_tiny/.
+    reports = tmp_path / "reports"
+    users_file = reports / place
+    users_file.parent.mkdir(parents=True, exist_ok=True)
+    users_file.write_text("keep me")
+    before = snapshot(reports)
+
+    assert run("--reports-dir", reports, tiny) == 2
+    in_the_way = reports / place.split("/")[0]
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {in_the_way} ") and error.count("\n") == 1, error
+    assert "gmmlib did not generate" in error
+    assert snapshot(reports) == before  # nothing written, nothing removed, no notebook ran
+
+
+@pytest.mark.parametrize("stem", [".", "-rf", "_mathjax", "my notes"])
+def test_a_notebook_whose_name_is_not_a_plain_file_name_is_refused(tmp_path, capsys, stem):
+    # "..ipynb" would have made its report folder the reports folder itself.
+    notebook = write_notebook(tmp_path / "notebooks", stem)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "notes.txt").write_text("keep me")
+
+    assert run("--reports-dir", reports, notebook) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"error: {notebook}: the name before .ipynb names the notebook's folder in the reports, so it must be a "
+        "plain file name (letters, digits, _ and -, starting with a letter or digit)\n"
+    )
+    assert snapshot(reports) == {"notes.txt": b"keep me"}
+
+
+def test_reports_dir_naming_a_file_is_one_line_and_exit_2(tiny, tmp_path, capsys):
+    results = tmp_path / "results.txt"
+    results.write_text("keep me")
+    for reports in (results, results / "sub"):
+        assert run("--reports-dir", reports, tiny) == 2
+        assert capsys.readouterr().err == f"error: --reports-dir {reports}: {results} is not a folder\n"
+    assert results.read_text() == "keep me"
 
 
 @pytest.fixture
@@ -240,6 +380,8 @@ def tiny_pair(tmp_path):
         ({"03_tiny": {"seed": 1}}, 1, ["section 03_tiny of", "names no notebook"]),
         ({"01_tiny": 3}, 1, ["section 01_tiny must be a mapping of parameter names to values, got 3"]),
         ("01_tiny: [1\n", 1, ["is not valid YAML at line 2"]),
+        (b"label: caf\xe9\n", 1, ["params.yaml is not UTF-8 text (byte 0xe9 at position 10): save it as UTF-8"]),
+        ("scale: .nan\n", 1, ["01_tiny: parameter scale must be a number like its default 1.5; got nan"]),
     ],
     ids=[
         "unknown-name",
@@ -252,6 +394,8 @@ def tiny_pair(tmp_path):
         "no-such-notebook",
         "section-not-mapping",
         "bad-yaml",
+        "latin-1",
+        "nan-for-float",
     ],
 )
 def test_bad_parameters_stop_before_any_notebook_runs(tiny_pair, tmp_path, capsys, content, n_lines, expected):
@@ -308,6 +452,7 @@ def test_check_value_accepts(default, value, expected):
         ('"a"', None, "a str"),
         ("[1]", {"a": 1}, "a list"),
         ("3", None, "an int"),
+        ("1.5", float("nan"), "a number"),
     ],
 )
 def test_check_value_rejects(default, value, allowed):
@@ -382,19 +527,14 @@ def test_command_line_prints_one_line_and_exits_2(tiny, tmp_path):
 
 @pytest.mark.parametrize("params", PARAMETER_FILES, ids=[path.name for path in PARAMETER_FILES])
 def test_example_parameter_files_fit_the_notebooks(params):
-    if not NOTEBOOKS:
-        pytest.skip("no notebooks yet")
+    assert NOTEBOOKS, "no notebooks found"
     defaults, sections = report.load_parameter_file(params)
     report.resolve_parameters(NOTEBOOKS, defaults, sections, source=params.name)
 
 
-REAL = [notebook for notebook in NOTEBOOKS if (ROOT / "tests" / "notebook_params" / f"{notebook.stem}.yaml").exists()]
-
-
-@pytest.mark.skipif(not REAL, reason="no notebook with small parameters yet")
 def test_real_notebook_twice_gives_the_same_summary_text_and_figures(tmp_path, capsys):
-    notebook = REAL[0]  # 00_quickstart: the fastest
-    small = yaml.safe_load((ROOT / "tests" / "notebook_params" / f"{notebook.stem}.yaml").read_text())["parameters"]
+    notebook = NOTEBOOKS[0]  # 00_quickstart: the fastest
+    small = notebook_index.load_index(ROOT)[notebook.stem]["small"]
     params = write_yaml(tmp_path / "params.yaml", {notebook.stem: small})
     reports = tmp_path / "reports"
 
