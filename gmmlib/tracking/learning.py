@@ -456,4 +456,4 @@ def update_model(statistics, model):
     if s.n_track_frames > 0 and s.expected_count > 0:
         changes["detection_probability"], changes["points_per_object"] = detection_updates(s)
     changes["survival_probability"] = survival_probability_update(s)
-    return replace(model, **changes)
+    return replace(model, **{name: float(value) for name, value in changes.items()})
