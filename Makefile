@@ -13,7 +13,7 @@ venv: $(INSTALLED)
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench,dask,assignments]"
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench,dask,stonesoup,assignments]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
@@ -51,6 +51,7 @@ execute: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_em.py
 	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_tracking.py
 
 # Course assignments (assignments/README.md): student notebooks and autograders into assignments/build/;
 # ROSTER=file (one student per line) adds each student's copy with their own seed.

@@ -14,7 +14,7 @@ import pathlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import AbstractMovieWriter, FuncAnimation
-from matplotlib.colors import to_rgba
+from matplotlib.colors import hsv_to_rgb, to_rgba
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
@@ -26,9 +26,37 @@ from .gaussian import full_covariance
 
 
 def component_colors(n_components):
-    """One colour per component from matplotlib's default cycle (repeating after ten)."""
-    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    return [cycle[k % len(cycle)] for k in range(n_components)]
+    """``n_components`` distinct colours: matplotlib's default cycle, then golden-angle hues.
+
+    The first colours are the property cycle's (ten by default), so small figures look as
+    matplotlib draws them; beyond it, hues step by the golden angle (never returning to one
+    already used) at three alternating saturation and brightness levels, so no colour repeats
+    in a figure however many components or tracks it shows.
+
+    Parameters
+    ----------
+    n_components : int
+
+    Returns
+    -------
+    colors : list
+        The cycle's colours, then RGB tuples.
+
+    Examples
+    --------
+    >>> from matplotlib.colors import to_hex
+    >>> from gmmlib.plotting import component_colors
+    >>> colors = component_colors(25)
+    >>> len({to_hex(color) for color in colors}), to_hex(colors[0])
+    (25, '#1f77b4')
+    """
+    cycle = list(dict.fromkeys(plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    levels = ((0.75, 0.85), (0.55, 0.65), (0.95, 0.55))  # (saturation, brightness)
+    extra = [
+        tuple(float(v) for v in hsv_to_rgb([(k * 0.6180339887498949) % 1.0, *levels[k % len(levels)]]))
+        for k in range(max(n_components - len(cycle), 0))
+    ]
+    return (cycle + extra)[:n_components]
 
 
 def plot_covariance_ellipses(

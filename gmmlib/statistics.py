@@ -53,12 +53,11 @@ import os
 import threading
 import typing
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import numpy as np
 from scipy import linalg
-from threadpoolctl import ThreadpoolController
 
+from .blas import single_threaded_blas
 from .em import check_some_density
 from .gaussian import LOG_2PI, log_det_precision_cholesky
 
@@ -67,8 +66,6 @@ from .gaussian import LOG_2PI, log_det_precision_cholesky
 CHUNK_ELEMENTS = 1 << 19
 
 FORMS = ("auto", "expanded", "centred")
-
-_THREADPOOL_CONTROLLER = None
 
 
 @dataclasses.dataclass
@@ -449,22 +446,6 @@ class CentredForm:
 def available_threads():
     """Processors this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-@contextmanager
-def single_threaded_blas():
-    """Limit BLAS to one thread: the chunks already run in parallel, one per processor.
-
-    BLAS threads on top would oversubscribe the processors; and OpenBLAS threads spin-wait for a
-    while after each call, so even the tiny Cholesky factorisations between two E-steps would
-    leave them competing with the chunk threads. ``GaussianMixture.fit`` (initialisation and EM)
-    and its scoring methods run inside this context.
-    """
-    global _THREADPOOL_CONTROLLER
-    if _THREADPOOL_CONTROLLER is None:
-        _THREADPOOL_CONTROLLER = ThreadpoolController()
-    with _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas"):
-        yield
 
 
 def accumulate_statistics(

@@ -187,3 +187,47 @@ def test_clear_mot_rejects_inconsistent_input():
         clear_mot([[1, 2]], [[[0, 0]]], [[1]], [[[0, 0]]], gate=1.0)
     with pytest.raises(ValueError, match="gate must be > 0"):
         clear_mot([[1]], [[[0, 0]]], [[1]], [[[0, 0]]], gate=0.0)
+
+
+# -- extreme values and bad identities (issue 10) -------------------------------------------------------
+@pytest.mark.parametrize("c, p", [(1e-300, 1.0), (1e300, 2.0), (10.0, 1000.0), (1e-200, 50.0), (1e200, 3.0)])
+def test_ospa_stays_finite_and_scales_with_the_cut_off(c, p):
+    # OSPA is homogeneous: scaling the points and c by s scales the result by s.
+    scale = c / 10
+    result = ospa(np.array(X) * scale, np.array(Y) * scale, c=c, p=p)
+    reference = ospa(X, Y, c=10.0, p=p)
+    assert np.all(np.isfinite(result))
+    np.testing.assert_allclose(result, np.array(reference) * scale, rtol=1e-9)
+
+
+def test_ospa_of_large_order_tends_to_the_largest_distance():
+    # p = 1000: ((3^p + 4^p) / 2)^(1/p) is 4 * 2^(-1/1000) = 3.9972 (3^1000 alone overflows a float).
+    assert ospa(X, Y[:2], c=10.0, p=1000.0).distance == pytest.approx(4 * 2 ** (-1 / 1000))
+
+
+def test_gospa_distance_stays_finite_and_parts_that_cannot_be_represented_are_refused():
+    assert gospa(X, Y, c=10.0, p=100.0).distance == pytest.approx(10 * (0.3**100 + 0.4**100 + 0.5) ** (1 / 100))
+    small = gospa(np.array(X) * 1e-300, np.array(Y) * 1e-300, c=1e-299, p=1.0)
+    assert small.distance == pytest.approx(12e-300)
+    for c, p in [(1e200, 2.0), (10.0, 1000.0)]:
+        with pytest.raises(ValueError, match=r"c\*\*p overflows"):
+            gospa(X, Y, c=c, p=p)
+
+
+@pytest.mark.parametrize("c", [np.inf, np.nan, "10", None])
+def test_metrics_reject_non_finite_or_non_numeric_cut_offs(c):
+    with pytest.raises((ValueError, TypeError), match="c must be"):
+        ospa(X, Y, c=c)
+    with pytest.raises((ValueError, TypeError), match="p must be"):
+        gospa(X, Y, c=10.0, p=np.inf)
+
+
+def test_clear_mot_refuses_repeated_or_fractional_identities():
+    positions = [[[0.0, 0.0], [5.0, 5.0]]]
+    with pytest.raises(ValueError, match=r"truth_ids\[0\] holds identity 3 more than once"):
+        clear_mot([[3, 3]], positions, [[1, 2]], positions, gate=1.0)
+    with pytest.raises(ValueError, match=r"track_ids\[0\] holds identity 1 more than once"):
+        clear_mot([[3, 4]], positions, [[1, 1]], positions, gate=1.0)
+    with pytest.raises(ValueError, match=r"track_ids\[0\] must hold integer identities"):
+        clear_mot([[3, 4]], positions, [[1.5, 2.0]], positions, gate=1.0)
+    assert clear_mot([[3.0, 4.0]], positions, [[1, 2]], positions, gate=1.0).mota == 1.0  # integral floats are ids

@@ -163,3 +163,51 @@ def test_scenario_from_trajectories(tmp_path):
     np.testing.assert_allclose(scenario.region, [[2.0 - 0.45, 2.0 + 0.4 * 29 + 6 + 0.45], [5.0 - 0.45, 7.45]])
     short = scenario_from_trajectories(path, max_frames=12, measurement_sigma=0.15, random_state=0)
     assert short.n_frames == 12
+
+
+# -- bad or unusual inputs (issue 10) ------------------------------------------------------------------
+def test_read_trajectories_reads_a_byte_order_mark_and_latin_1(tmp_path):
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbf0 1 1.0 2.0\n10 1 1.5 2.0\n")
+    np.testing.assert_array_equal(read_trajectories(bom)[0], [0, 10])
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("# café, Zürich\n0 1 1.0 2.0\n".encode("latin-1"))
+    np.testing.assert_allclose(read_trajectories(latin)[2], [[1.0, 2.0]])
+
+
+def test_read_trajectories_names_a_missing_file_and_huge_numbers(tmp_path):
+    with pytest.raises(ValueError, match="path must name an existing file"):
+        read_trajectories(tmp_path / "missing.txt")
+    with pytest.raises(ValueError, match=r"line 1: '1e30' is out of range"):
+        read_trajectories(write(tmp_path, "1e30 1 0 0\n"))
+
+
+def test_a_gap_of_ten_million_frames_is_refused_unless_max_frames_cuts_it(tmp_path):
+    frames, ids, positions = [0, 1, 10_000_000], [1, 1, 1], np.zeros((3, 2))
+    with pytest.raises(ValueError, match=r"span 10000001 frames of step 1 .* more than MAX_FRAMES"):
+        trajectories_by_frame(frames, ids, positions)
+    assert len(trajectories_by_frame(frames, ids, positions, max_frames=5)[0]) == 5
+    with pytest.raises(ValueError, match="max_frames must be >= 1"):
+        trajectories_by_frame(frames, ids, positions, max_frames=0)
+    path = write(tmp_path, "0 1 0 0\n1 1 1 0\n10000000 1 2 0\n")
+    assert scenario_from_trajectories(path, max_frames=2, random_state=0).n_frames == 2
+
+
+@pytest.mark.parametrize(
+    "positions, message",
+    [
+        (np.zeros((2, 3)), r"shapes \(n,\), \(n,\) and \(n, 2\)"),
+        (np.zeros(4), r"\(n, 2\)"),
+        ([[0, np.nan]] * 2, "finite"),
+    ],
+)
+def test_trajectories_by_frame_wants_two_columns(positions, message):
+    with pytest.raises(ValueError, match=message):
+        trajectories_by_frame([0, 1], [1, 1], positions)
+
+
+def test_simulate_detections_wants_two_columns_and_integer_ids():
+    with pytest.raises(ValueError, match=r"truth_positions\[0\] must be finite, of shape \(n_objects, 2\)"):
+        simulate_detections([[1]], [[[0.0, 0.0, 0.0]]], [[0, 10], [0, 10]])
+    with pytest.raises(ValueError, match=r"truth_ids\[0\] must hold integer identities"):
+        simulate_detections([[1.5]], [[[0.0, 0.0]]], [[0, 10], [0, 10]])

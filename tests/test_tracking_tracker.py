@@ -3,6 +3,7 @@ the tracker on simulated scenes, the baseline, and the core's background compone
 
 import numpy as np
 import pytest
+from test_notebooks import ROOT
 
 from gmmlib import GaussianMixture, e_step, m_step
 from gmmlib.tracking import (
@@ -14,10 +15,17 @@ from gmmlib.tracking import (
     map_em_frame,
     ospa,
     per_frame_em,
+    scenario_from_trajectories,
     simulate_detections,
     simulate_scenario,
 )
-from gmmlib.tracking.tracker import birth_clusters, extended_object_log_ratio, log_existence_ratio
+from gmmlib.tracking.tracker import (
+    TrackingModel,
+    birth_clusters,
+    extended_object_log_ratio,
+    log_existence_ratio,
+    log_track_intensity,
+)
 
 R = np.eye(2)
 H = np.hstack([np.eye(2), np.zeros((2, 2))])
@@ -165,12 +173,23 @@ def test_extended_object_log_ratio_by_hand():
     np.testing.assert_allclose(extended_object_log_ratio(empty, empty, 4.0, 1.0), -4.0)
 
 
+MODEL = TrackingModel(
+    measurement_variance=1.0,
+    process_noise=0.005,
+    clutter_rate=20.0,
+    points_per_object=4.0,
+    detection_probability=1.0,
+    birth_velocity_variance=1.0,
+    survival_probability=0.99,
+)
+
+
 def test_existence_ratio_favours_a_track_on_its_points():
     rng = np.random.default_rng(8)
     points = frame(rng, [[30.0, 30.0]], n_points=4, n_clutter=20)
     on, off = [30.0, 30.0, 0, 0], [70.0, 70.0, 0, 0]
     fit = map_em_frame(points, np.array([on, off]), np.repeat(np.eye(4)[None], 2, axis=0) * 0.01, R, 1e4)
-    log_ratio = log_existence_ratio(fit, np.array([0.99, 0.99]), 1e4, 4.0, 1.0)
+    log_ratio = log_existence_ratio(fit, np.array([0.99, 0.99]), MODEL, 1e4)
     assert log_ratio[0] > 8 and log_ratio[1] == pytest.approx(-4.0, abs=0.1)
 
 
@@ -184,8 +203,8 @@ def test_existence_ratio_separates_a_duplicate_from_a_crossing():
     one = np.vstack([30 + rng.normal(size=(4, 2)), rng.uniform(0, 100, (20, 2))])
     two = np.vstack([30 + rng.normal(size=(8, 2)), rng.uniform(0, 100, (20, 2))])
     existence = np.array([0.99, 0.5])
-    duplicate = log_existence_ratio(map_em_frame(one, states, covariances, R, 1e4), existence, 1e4, 4.0, 1.0)
-    crossing = log_existence_ratio(map_em_frame(two, states, covariances, R, 1e4), existence, 1e4, 4.0, 1.0)
+    duplicate = log_existence_ratio(map_em_frame(one, states, covariances, R, 1e4), existence, MODEL, 1e4)
+    crossing = log_existence_ratio(map_em_frame(two, states, covariances, R, 1e4), existence, MODEL, 1e4)
     assert duplicate[1] < 0 and duplicate[1] < duplicate[0]
     assert np.all(crossing > 0)
 
@@ -234,7 +253,7 @@ def test_tracker_is_deterministic_and_reports_only_existing_tracks():
         reported = record.existence >= 0.5
         assert set(first.track_ids[t]) >= set(record.track_ids[reported].tolist())
         assert set(first.track_ids[t]) - set(record.track_ids.tolist()) <= set(record.births.tolist())
-    assert tracker_ospa(scenario, first)[:, 0].mean() <= 1.3
+    assert tracker_ospa(scenario, first)[:, 0].mean() <= 1.4  # 1.34 learned here; 1.15 with the true model given
 
 
 def test_tracker_deletes_a_track_whose_object_leaves():
@@ -264,7 +283,7 @@ def test_tracker_rejects_bad_parameters(kwargs, message):
 
 
 def test_tracker_rejects_non_finite_detections():
-    with pytest.raises(ValueError, match="frame 1 must be finite"):
+    with pytest.raises(ValueError, match=r"detections\[1\] must be finite"):
         EMTracker(1e4).run([np.zeros((1, 2)), np.array([[np.nan, 0.0]])])
 
 
@@ -278,3 +297,96 @@ def test_per_frame_em_fits_each_frame_on_its_own():
     assert n_not_converged == 0
     with pytest.raises(ValueError, match="one entry per frame"):
         per_frame_em(detections, [1], 1e4)
+
+
+def test_existence_ratio_leaves_each_track_out_exactly():
+    # The prefix/suffix sums equal the brute-force "every other track plus clutter", also when one
+    # track's density dwarfs the rest by 1e300 (a subtraction from the total would lose it all).
+    rng = np.random.default_rng(10)
+    points = frame(rng, [[30.0, 30.0], [31.0, 30.5], [60.0, 60.0]], n_points=4, n_clutter=10)
+    states = np.array([[30.0, 30.0, 0, 0], [31.0, 30.5, 0, 0], [60.0, 60.0, 0, 0], [90.0, 10.0, 0, 0]])
+    fit = map_em_frame(points, states, np.repeat(np.eye(4)[None], 4, axis=0) * 0.01, np.eye(2) * 1e-3, 1e4)
+    existence = np.array([0.9, 0.6, 0.99, 0.3])
+    log_tracks = log_track_intensity(fit, existence, MODEL)
+    expected = []
+    for k in range(4):
+        others = np.delete(log_tracks, k, axis=1)
+        log_rest = np.logaddexp(np.logaddexp.reduce(others, axis=1), np.log(MODEL.clutter_rate / 1e4))
+        expected.append(extended_object_log_ratio(fit.log_component_density[:, [k]], log_rest[:, None], 4.0, 1.0)[0])
+    np.testing.assert_allclose(log_existence_ratio(fit, existence, MODEL, 1e4), expected, rtol=1e-12)
+    assert np.all(np.isfinite(expected))
+
+
+def test_map_em_from_a_start_climbs_from_there():
+    # start_positions moves where EM starts, not the prior: the objective's first value is at the start.
+    rng = np.random.default_rng(11)
+    points = frame(rng, [[30.0, 30.0]], n_points=6, n_clutter=10)
+    means, covariances = np.array([[20.0, 20.0, 0, 0]]), np.diag([100.0, 100.0, 1.0, 1.0])[None]
+    stuck = map_em_frame(points, means, covariances, R, 1e4)
+    restarted = map_em_frame(points, means, covariances, R, 1e4, start_positions=np.array([[29.0, 29.0]]))
+    assert np.linalg.norm(stuck.positions[0] - [20, 20]) < 0.5  # EM cannot see points 14 sigma away
+    np.testing.assert_allclose(restarted.positions[0], [30, 30], atol=1.0)
+    assert restarted.objective[-1] > stuck.objective[-1]
+    assert np.all(np.diff(restarted.objective) >= -1e-9 * np.abs(restarted.objective[1:]))
+
+
+def test_a_newborn_finds_its_fast_object_and_learns_its_velocity():
+    # One object moving 7 sigma per frame: one track, from its second frame on at the object, with
+    # the object's velocity; no second track is born from the points it moved to.
+    velocity = np.array([7.0, 3.0])
+    positions = [np.array([[20.0, 20.0]]) + t * velocity for t in range(10)]
+    scenario = simulate_detections(
+        [np.array([0])] * 10, positions, [[0, 100], [0, 100]], clutter_per_frame=5.0, random_state=1
+    )
+    tracker = EMTracker(
+        scenario.background_volume, 1.0, process_noise=0.01, birth_velocity_sigma=8.0, points_per_object=4.0
+    )
+    result = tracker.run(scenario.detections)
+    assert len(result.track_paths()) == 1
+    assert [len(ids) for ids in result.track_ids] == [1] * 10
+    assert len(result.frames[1].restarted) == 1
+    np.testing.assert_allclose(result.frames[-1].tracks.means[0, 2:], velocity, atol=0.5)
+
+
+def fast_pedestrian_scene(n_rows, speed=1.0, seed=0):
+    """An ETH/UCY-like file (data/pedestrians.py) with people walking ``speed`` metres per row, as detections."""
+    import importlib.util
+    import pathlib
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("pedestrians", ROOT / "data" / "pedestrians.py")
+    pedestrians = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pedestrians)
+    with tempfile.TemporaryDirectory() as folder:
+        path = pedestrians.write_pedestrian_file(pathlib.Path(folder) / "walk.txt", n_rows, speed=speed, seed=seed)
+        return scenario_from_trajectories(path, measurement_sigma=0.15, clutter_per_frame=10.0, random_state=seed)
+
+
+def test_objects_moving_seven_sigma_per_frame_are_tracked_for_their_lifetime():
+    # Issue 11's scene: 0.15 m spread, 4 points per person, 10 clutter points, people walking 1 m per
+    # frame. The tracker learns every parameter; the median track lives at least 80 % of the median
+    # person, and MOTA is at least 0.8 (it was about 0.5, with 2-frame tracks, before births knew their speed).
+    scenario = fast_pedestrian_scene(160)
+    tracker = EMTracker(scenario.background_volume)
+    result = tracker.run(scenario.detections)
+    truth_lives = [len(frames) for frames, _ in scenario.truth_paths().values()]
+    track_lives = [len(frames) for frames, _ in result.track_paths().values()]
+    mot = clear_mot(scenario.truth_ids, scenario.truth_positions, result.track_ids, result.track_positions, gate=1.0)
+    assert np.median(track_lives) >= 0.8 * np.median(truth_lives), (np.median(track_lives), np.median(truth_lives))
+    assert mot.mota >= 0.8, mot
+    assert tracker.measurement_sigma_ == pytest.approx(0.15, rel=0.2)
+    assert tracker.points_per_object_ == pytest.approx(4.0, rel=0.15)
+    assert tracker.detection_probability_ > 0.95
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_simulated_objects_moving_seven_sigma_per_frame_are_tracked_for_their_lifetime(seed):
+    # The same criterion on simulate_scenario: speeds 6 to 8 sigma per frame, a crossing, a pair side by side.
+    scenario = simulate_scenario(
+        60, 8, speed=(6.0, 8.0), region=((0, 200), (0, 200)), n_groups=1, clutter_per_frame=10.0, random_state=seed
+    )
+    result = EMTracker(scenario.background_volume).run(scenario.detections)
+    truth_lives = [len(frames) for frames, _ in scenario.truth_paths().values()]
+    track_lives = [len(frames) for frames, _ in result.track_paths().values()]
+    mot = clear_mot(scenario.truth_ids, scenario.truth_positions, result.track_ids, result.track_positions, gate=5.0)
+    assert np.median(track_lives) >= 0.8 * np.median(truth_lives) and mot.mota >= 0.8, (track_lives, mot)

@@ -19,6 +19,7 @@ from collections import namedtuple
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
+from scipy.special import logsumexp
 
 from .._validation import check_scalar
 
@@ -28,8 +29,11 @@ ClearMOT = namedtuple("ClearMOT", ["mota", "motp", "matches", "misses", "false_p
 
 
 def _point_set(points, name, n_features=None):
-    array = np.asarray(points, dtype=np.float64)
-    if array.size == 0:
+    try:
+        array = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a numeric array of shape (n_points, n_features), got {points!r:.60}") from None
+    if array.size == 0 and array.ndim <= 2:
         return array.reshape(0, n_features or (array.shape[-1] if array.ndim == 2 else 0))
     if array.ndim != 2 or not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be a finite array of shape (n_points, n_features), got shape {array.shape}")
@@ -51,13 +55,33 @@ def _point_sets(truth, estimates):
 def _check_order(c, p):
     check_scalar(c, "c", float, minimum=0, include_minimum=False)
     check_scalar(p, "p", float, minimum=1)
+    return float(c), float(p)
 
 
-def _cut_off_costs(X, Y, c, p):
-    """``min(d(x_i, y_j), c)^p`` and its optimal assignment (rows, columns)."""
-    costs = np.minimum(cdist(X, Y), c) ** p
-    rows, columns = linear_sum_assignment(costs)
-    return costs, rows, columns
+def _scaled_distances(X, Y, c):
+    """``min(d(x_i, y_j), c) / c``, in [0, 1]: distances in units of the cut-off (no overflow for any c)."""
+    # Points far beyond float range's square root are scaled before the distance (cdist squares them).
+    scale = max(float(np.max(np.abs(X), initial=0)), float(np.max(np.abs(Y), initial=0)), c)
+    return np.minimum(cdist(X / scale, Y / scale) * (scale / c), 1.0)
+
+
+def _assignment(scaled, p):
+    """The assignment minimising ``sum scaled^p``, with the costs divided by their largest (no underflow of all)."""
+    top = float(scaled.max(initial=0))
+    costs = (scaled / top) ** p if top > 0 else scaled
+    return linear_sum_assignment(costs)
+
+
+def _log_power_sum(scaled, p, extra=0.0):
+    """``log(sum_i scaled_i^p + extra)`` from logarithms (no underflow for large p or tiny distances)."""
+    with np.errstate(divide="ignore"):
+        terms = np.append(p * np.log(scaled), np.log(extra))
+    return float(logsumexp(terms)) if np.any(np.isfinite(terms)) else -np.inf
+
+
+def _power_root(log_sum, log_count, p, c):
+    """``c (exp(log_sum) / exp(log_count))^(1/p)``, computed as ``c exp((log_sum - log_count) / p)``."""
+    return float(c * np.exp((log_sum - log_count) / p))
 
 
 def optimal_assignment(truth, estimates, c, p=1.0):
@@ -71,21 +95,28 @@ def optimal_assignment(truth, estimates, c, p=1.0):
     truth : array-like of shape (m, n_features)
     estimates : array-like of shape (n, n_features)
     c : float
-        Cut-off, > 0.
+        Cut-off, > 0 and finite.
     p : float, default=1.0
-        Order, >= 1.
+        Order, >= 1 and finite.
 
     Returns
     -------
     rows, columns : ndarray of int
         ``truth[rows[i]]`` is matched to ``estimates[columns[i]]``.
+
+    Examples
+    --------
+    >>> from gmmlib.tracking import optimal_assignment
+    >>> optimal_assignment([[0, 0], [10, 0]], [[10, 1], [50, 50]], c=5.0)
+    (array([1]), array([0]))
     """
-    _check_order(c, p)
+    c, p = _check_order(c, p)
     X, Y = _point_sets(truth, estimates)
     if not (len(X) and len(Y)):
         return np.empty(0, dtype=int), np.empty(0, dtype=int)
-    costs, rows, columns = _cut_off_costs(X, Y, c, p)
-    inside = costs[rows, columns] < c**p
+    scaled = _scaled_distances(X, Y, c)
+    rows, columns = _assignment(scaled, p)
+    inside = scaled[rows, columns] < 1
     return rows[inside], columns[inside]
 
 
@@ -103,37 +134,49 @@ def ospa(truth, estimates, c, p=1.0):
 
     with ``OSPA^p = localisation^p + cardinality^p`` (a plain sum for ``p = 1``). Two empty sets
     are at distance 0; an empty set and a non-empty one at distance ``c``. The assignment
-    minimises the sum of ``d^(c)`` to the power ``p`` (which matters for ``p > 1``).
+    minimises the sum of ``d^(c)`` to the power ``p`` (which matters for ``p > 1``). Computed in
+    units of ``c`` and from logarithms, so any finite ``c > 0`` and ``p >= 1`` give a finite
+    result.
 
     Parameters
     ----------
     truth : array-like of shape (m, n_features)
     estimates : array-like of shape (n, n_features)
     c : float
-        Cut-off, > 0.
+        Cut-off, > 0 and finite.
     p : float, default=1.0
-        Order, >= 1.
+        Order, >= 1 and finite.
 
     Returns
     -------
     OSPA
         Named tuple ``(distance, localisation, cardinality)``.
+
+    Examples
+    --------
+    Two objects, found 3 and 4 away, and a false estimate: ``((3 + 4) + 10) / 3``.
+
+    >>> from gmmlib.tracking import ospa
+    >>> result = ospa([[0, 0], [10, 0]], [[0, 3], [10, 4], [50, 50]], c=10.0)
+    >>> [round(value, 4) for value in result]
+    [5.6667, 2.3333, 3.3333]
     """
-    _check_order(c, p)
+    c, p = _check_order(c, p)
     X, Y = _point_sets(truth, estimates)
     m, n = len(X), len(Y)
     largest = max(m, n)
     if largest == 0:
         return OSPA(0.0, 0.0, 0.0)
-    localisation_sum = 0.0
+    assigned = np.empty(0)
     if min(m, n) > 0:
-        costs, rows, columns = _cut_off_costs(X, Y, c, p)
-        localisation_sum = float(costs[rows, columns].sum())
-    cardinality_sum = c**p * abs(m - n)
+        scaled = _scaled_distances(X, Y, c)
+        rows, columns = _assignment(scaled, p)
+        assigned = scaled[rows, columns]
+    log_count = np.log(largest)
     return OSPA(
-        float(((localisation_sum + cardinality_sum) / largest) ** (1 / p)),
-        float((localisation_sum / largest) ** (1 / p)),
-        float((cardinality_sum / largest) ** (1 / p)),
+        _power_root(_log_power_sum(assigned, p, abs(m - n)), log_count, p, c),
+        _power_root(_log_power_sum(assigned, p), log_count, p, c),
+        _power_root(_log_power_sum(np.empty(0), p, abs(m - n)), log_count, p, c),
     )
 
 
@@ -150,31 +193,63 @@ def gospa(truth, estimates, c, p=1.0):
     estimate. It is not normalised by the number of points (unlike OSPA), so it grows with the
     number of errors. The parts are returned in units of the ``p``-th power, as in Stone Soup:
     ``distance^p == localisation + missed + false``. A pair exactly ``c`` apart counts as a
-    miss and a false estimate (the same cost).
+    miss and a false estimate (the same cost). The distance is computed in units of ``c`` and
+    from logarithms, finite for any finite ``c > 0`` and ``p >= 1``; the parts are powers and
+    need ``c^p`` to be a finite float.
 
     Parameters
     ----------
     truth : array-like of shape (m, n_features)
     estimates : array-like of shape (n, n_features)
     c : float
-        Cut-off, > 0.
+        Cut-off, > 0 and finite.
     p : float, default=1.0
-        Order, >= 1.
+        Order, >= 1 and finite.
 
     Returns
     -------
     GOSPA
         Named tuple ``(distance, localisation, missed, false)``.
+
+    Raises
+    ------
+    ValueError
+        If ``c**p`` overflows (the parts could not be represented).
+
+    Examples
+    --------
+    >>> from gmmlib.tracking import gospa
+    >>> result = gospa([[0, 0], [10, 0]], [[0, 3], [10, 4], [50, 50]], c=10.0)
+    >>> result.distance, result.localisation, result.missed, result.false
+    (12.0, 7.0, 0.0, 5.0)
     """
-    _check_order(c, p)
+    c, p = _check_order(c, p)
+    with np.errstate(over="ignore"):
+        c_power = float(np.power(c, p))
+    if not np.isfinite(c_power):
+        raise ValueError(f"c**p must be a finite float for GOSPA's parts, got c={c!r} and p={p!r} (c**p overflows)")
     X, Y = _point_sets(truth, estimates)
     m, n = len(X), len(Y)
     rows, columns = optimal_assignment(X, Y, c, p)
-    localisation = float(np.sum(np.linalg.norm(X[rows] - Y[columns], axis=1) ** p))
-    n_assigned = len(rows)
-    missed = c**p / 2 * (m - n_assigned)
-    false = c**p / 2 * (n - n_assigned)
-    return GOSPA(float((localisation + missed + false) ** (1 / p)), localisation, float(missed), float(false))
+    scaled = _scaled_distances(X[rows], Y[columns], c).diagonal() if len(rows) else np.empty(0)
+    unassigned = (m - len(rows)) + (n - len(rows))
+    distance = _power_root(_log_power_sum(scaled, p, unassigned / 2), 0.0, p, c)
+    localisation = float(c_power * np.sum(scaled**p))
+    return GOSPA(distance, localisation, c_power / 2 * (m - len(rows)), c_power / 2 * (n - len(rows)))
+
+
+def _check_ids(ids, frame, name):
+    """Integer identities of one frame, each once."""
+    array = np.asarray(ids).reshape(-1)
+    if array.dtype.kind not in "iuf" and array.size:
+        raise TypeError(f"{name}[{frame}] must hold integer identities, got {array.dtype}")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
+        raise ValueError(f"{name}[{frame}] must hold integer identities, got {array[array != np.round(array)][:3]}")
+    array = array.astype(np.int64)
+    unique, counts = np.unique(array, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(f"{name}[{frame}] holds identity {int(unique[counts > 1][0])} more than once")
+    return array
 
 
 def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
@@ -208,6 +283,20 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
     ClearMOT
         Named tuple ``(mota, motp, matches, misses, false_positives, mismatches, n_truth)``;
         ``motp`` is NaN when nothing matched and ``mota`` NaN when there is no true object.
+
+    Raises
+    ------
+    ValueError
+        If a frame's identities repeat or are not integers, or ids and positions differ in length.
+
+    Examples
+    --------
+    One object, tracked in two frames, but by another track in the second: one identity switch.
+
+    >>> from gmmlib.tracking import clear_mot
+    >>> result = clear_mot([[7], [7]], [[[0, 0]], [[1, 0]]], [[1], [2]], [[[0, 0.5]], [[1, 0.5]]], gate=1.0)
+    >>> result.mota, result.motp, result.mismatches
+    (0.5, 0.5, 1)
     """
     check_scalar(gate, "gate", float, minimum=0, include_minimum=False)
     if not len(truth_ids) == len(truth_positions) == len(track_ids) == len(track_positions):
@@ -220,7 +309,7 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
     matches = misses = false_positives = mismatches = n_truth = 0
     distance_sum = 0.0
     for frame, (objects, X, hypotheses, Y) in enumerate(zip(truth_ids, truth_positions, track_ids, track_positions)):
-        objects, hypotheses = (np.asarray(a, dtype=int).reshape(-1) for a in (objects, hypotheses))
+        objects, hypotheses = _check_ids(objects, frame, "truth_ids"), _check_ids(hypotheses, frame, "track_ids")
         X, Y = _point_sets(X, Y)
         if len(objects) != len(X) or len(hypotheses) != len(Y):
             raise ValueError(

@@ -1,21 +1,40 @@
 """Plots of tracking results: paths, one frame's mixture, and an animation over frames.
 
 Every helper takes ``ax=None`` (the current axes) and returns what it drew; none calls
-``plt.show()``. A track keeps one colour, from its identity, in every plot. Used in
-``notebooks/05_multi_object_tracking.ipynb``.
+``plt.show()``. Colours come from :func:`gmmlib.plotting.component_colors` through
+:func:`identity_colors`: one colour per identity, none shared by two identities of a figure, the
+same in every frame of an animation. Used in ``notebooks/05_multi_object_tracking.ipynb``.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from ..plotting import plot_covariance_ellipses, responsibility_colors
+from ..plotting import component_colors, plot_covariance_ellipses, responsibility_colors
 
 
-def track_colors(ids):
-    """The colour of each track identity: matplotlib's default cycle, indexed by the identity."""
-    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    return [cycle[int(i) % len(cycle)] for i in np.reshape(ids, -1)]
+def identity_colors(ids):
+    """``{id: colour}``: distinct colours for the distinct identities, in increasing order of identity.
+
+    Parameters
+    ----------
+    ids : array-like of int
+        Every identity the figure will show (repeats are fine).
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from matplotlib.colors import to_hex
+    >>> from gmmlib.tracking.plotting import identity_colors
+    >>> colors = identity_colors([7, 3, 7, 1500])
+    >>> sorted(colors), to_hex(colors[3])
+    ([3, 7, 1500], '#1f77b4')
+    """
+    unique = np.unique(np.asarray(ids, dtype=int).reshape(-1))
+    return dict(zip(unique.tolist(), component_colors(len(unique))))
 
 
 def _gapped(frames, positions):
@@ -25,7 +44,7 @@ def _gapped(frames, positions):
     return np.insert(positions, breaks, np.nan, axis=0)
 
 
-def plot_paths(paths, ax=None, **kwargs):
+def plot_paths(paths, ax=None, colors=None, **kwargs):
     """Draw paths ``{id: (frames, positions)}`` as lines, broken where frames are missing.
 
     Parameters
@@ -34,9 +53,11 @@ def plot_paths(paths, ax=None, **kwargs):
         As from :meth:`gmmlib.tracking.Scenario.truth_paths` or
         :meth:`gmmlib.tracking.TrackingResult.track_paths`.
     ax : matplotlib Axes or None, default=None
+    colors : dict or None, default=None
+        ``{id: colour}``; :func:`identity_colors` of the paths when None.
     **kwargs
-        Passed to ``ax.plot``. Without ``color`` each path takes its identity's colour
-        (:func:`track_colors`); a ``label`` goes on the first line only.
+        Passed to ``ax.plot``. A ``color`` draws every path in it; a ``label`` goes on the first
+        line only.
 
     Returns
     -------
@@ -44,31 +65,31 @@ def plot_paths(paths, ax=None, **kwargs):
     """
     ax = plt.gca() if ax is None else ax
     ids = list(paths)
-    colors = [kwargs.pop("color")] * len(ids) if "color" in kwargs else track_colors(ids)
+    if "color" in kwargs:
+        colors = dict.fromkeys(ids, kwargs.pop("color"))
+    colors = identity_colors(ids) if colors is None else colors
     lines = []
-    for index, (identity, color) in enumerate(zip(ids, colors)):
+    for index, identity in enumerate(ids):
         style = dict(kwargs) if index == 0 else {k: v for k, v in kwargs.items() if k != "label"}
         positions = _gapped(*paths[identity])
-        (line,) = ax.plot(positions[:, 0], positions[:, 1], color=color, **style)
+        (line,) = ax.plot(positions[:, 0], positions[:, 1], color=colors[identity], **style)
         lines.append(line)
     return lines
 
 
-def plot_frame(points, resp, means, measurement_covariance, track_ids, ax=None, n_std=(2,), point_size=14, **kwargs):
+def plot_frame(points, fit, track_ids, ax=None, colors=None, n_std=(2,), point_size=14, **kwargs):
     """One frame's mixture: detections coloured by responsibility (clutter grey) and ellipses.
 
     Parameters
     ----------
     points : array-like of shape (n_detections, 2)
-    resp : array-like of shape (n_detections, n_tracks + 1)
-        Responsibilities, the background column last (for example ``FrameFit.resp``).
-    means : array-like of shape (n_tracks, 2)
-        Component means.
-    measurement_covariance : array-like of shape (2, 2)
-        ``R``, every component's covariance.
+    fit : gmmlib.tracking.tracker.FrameFit
+        The frame's fit: its responsibilities (background last), component means and ``R``.
     track_ids : array-like of shape (n_tracks,)
-        Identities, for the colours.
+        The components' identities, for the colours.
     ax : matplotlib Axes or None, default=None
+    colors : dict or None, default=None
+        ``{id: colour}``; :func:`identity_colors` of ``track_ids`` when None.
     n_std : sequence of float, default=(2,)
         Mahalanobis radii of the ellipses.
     point_size : float, default=14
@@ -82,32 +103,34 @@ def plot_frame(points, resp, means, measurement_covariance, track_ids, ax=None, 
     """
     ax = plt.gca() if ax is None else ax
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    means = np.asarray(means, dtype=np.float64).reshape(-1, 2)
-    colors = track_colors(track_ids)
+    track_ids = np.asarray(track_ids, dtype=int).reshape(-1)
+    colors = identity_colors(track_ids) if colors is None else colors
+    palette = [colors[int(i)] for i in track_ids]
     scatter = ax.scatter(
         points[:, 0],
         points[:, 1],
         s=point_size,
         linewidths=0,
-        c=responsibility_colors(resp, colors) if len(points) else None,
+        c=responsibility_colors(fit.resp, palette) if len(points) else None,
     )
-    covariances = np.broadcast_to(measurement_covariance, (len(means), 2, 2))
-    ellipses = plot_covariance_ellipses(means, covariances, ax=ax, n_std=n_std, colors=colors, **kwargs)
+    means = fit.positions
+    covariances = np.broadcast_to(fit.measurement_covariance, (len(means), 2, 2))
+    ellipses = plot_covariance_ellipses(means, covariances, ax=ax, n_std=n_std, colors=palette, **kwargs)
     return scatter, ellipses
 
 
-def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=None, tail=10, point_size=10):
+def animate_tracking(scenario, result, frames=None, ax=None, tail=10, point_size=10):
     """Animate tracking: detections by responsibility, component ellipses, truth and track tails.
 
     Frame ``t`` shows that frame's detections coloured by responsibility (clutter grey), the
     2-sigma ellipse of every component of its EM (reported tracks solid, tentative dashed), the
-    true positions (black crosses) and the last ``tail`` positions of every reported track.
+    true positions (black crosses) and the last ``tail`` positions of every reported track. Each
+    identity keeps one colour, distinct from every other identity of the animation.
 
     Parameters
     ----------
     scenario : gmmlib.tracking.Scenario
     result : gmmlib.tracking.TrackingResult
-    measurement_covariance : array-like of shape (2, 2)
     frames : sequence of int or None, default=None
         The frames to show; all when None.
     ax : matplotlib Axes or None, default=None
@@ -121,6 +144,8 @@ def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=N
     """
     ax = plt.gca() if ax is None else ax
     frames = list(range(scenario.n_frames)) if frames is None else [int(t) for t in frames]
+    shown = [result.frames[t].track_ids for t in frames] + [result.track_ids[t] for t in frames]
+    colors = identity_colors(np.concatenate([*shown, np.empty(0, dtype=int)]))
     region = scenario.region
     ax.set_xlim(*region[0])
     ax.set_ylim(*region[1])
@@ -134,7 +159,7 @@ def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=N
         transform=ax.transAxes,
         va="top",
         ha="left",
-        fontsize=8,
+        fontsize=9,
         bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
     )
 
@@ -145,13 +170,7 @@ def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=N
         record = result.frames[t]
         reported = np.isin(record.track_ids, result.track_ids[t])
         scatter, ellipses = plot_frame(
-            scenario.detections[t],
-            record.fit.resp,
-            record.fit.state_means[:, :2],
-            measurement_covariance,
-            record.track_ids,
-            ax=ax,
-            point_size=point_size,
+            scenario.detections[t], record.fit, record.track_ids, ax=ax, colors=colors, point_size=point_size
         )
         for ellipse, solid in zip(ellipses, reported):
             ellipse.set_linestyle("-" if solid else "--")
@@ -161,7 +180,11 @@ def animate_tracking(scenario, result, measurement_covariance, frames=None, ax=N
         for identity in result.track_ids[t]:
             track_frames, positions = paths[int(identity)]
             recent = (track_frames <= t) & (track_frames > t - tail)
-            artists.extend(plot_paths({int(identity): (track_frames[recent], positions[recent])}, ax=ax, linewidth=1.5))
+            artists.extend(
+                plot_paths(
+                    {int(identity): (track_frames[recent], positions[recent])}, ax=ax, colors=colors, linewidth=1.5
+                )
+            )
         label.set_text(f"frame {t}: {len(truth)} objects, {len(result.track_ids[t])} tracks")
         ax.set_xlim(*region[0])
         ax.set_ylim(*region[1])

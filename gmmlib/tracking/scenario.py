@@ -23,6 +23,8 @@ from .motion import constant_velocity_model
 
 #: Label of a clutter detection in ``Scenario.detection_labels``.
 CLUTTER = -1
+#: Largest mean number of points per object or of clutter points per frame that the simulators accept.
+MAX_MEAN_POINTS = 1e6
 
 
 @dataclass(frozen=True)
@@ -62,14 +64,35 @@ class Scenario:
 
     def truth_paths(self):
         """Each object's path: ``{id: (frames, positions)}`` with positions of shape (n, 2)."""
-        return _paths(self.truth_ids, self.truth_positions)
+        return paths_by_identity(self.truth_ids, self.truth_positions)
 
 
-def _paths(ids_per_frame, positions_per_frame):
-    """``{id: (frames, positions)}`` from per-frame identities and positions."""
+def paths_by_identity(ids_per_frame, positions_per_frame):
+    """``{id: (frames, positions)}`` from per-frame identities and positions.
+
+    Parameters
+    ----------
+    ids_per_frame : list of array-like of int, shape (n_t,)
+    positions_per_frame : list of array-like of shape (n_t, d)
+
+    Returns
+    -------
+    dict
+        For each identity, the frames it appears in (increasing) and its positions there.
+
+    Examples
+    --------
+    >>> from gmmlib.tracking import paths_by_identity
+    >>> paths = paths_by_identity([[1], [1, 2]], [[[0.0, 0.0]], [[1.0, 0.0], [5.0, 5.0]]])
+    >>> paths[1][0], paths[2][1]
+    (array([0, 1]), array([[5., 5.]]))
+    """
+    if not ids_per_frame:
+        return {}
     frames = np.concatenate([np.full(len(ids), t) for t, ids in enumerate(ids_per_frame)]).astype(int)
-    ids = np.concatenate(ids_per_frame).astype(int)
-    positions = np.concatenate([np.reshape(p, (-1, 2)) for p in positions_per_frame])
+    ids = np.concatenate([np.reshape(ids, -1) for ids in ids_per_frame]).astype(int)
+    n_dimensions = max((np.shape(p)[-1] for p in positions_per_frame if np.size(p)), default=2)
+    positions = np.concatenate([np.reshape(p, (-1, n_dimensions)) for p in positions_per_frame])
     return {int(i): (frames[ids == i], positions[ids == i]) for i in np.unique(ids)}
 
 
@@ -102,13 +125,13 @@ def simulate_detections(
     region : array-like of shape (2, 2)
         ``[[x_min, x_max], [y_min, y_max]]`` for the clutter.
     points_per_object : float, default=4.0
-        Mean of the Poisson number of points a detected object gives.
+        Mean of the Poisson number of points a detected object gives (at most ``MAX_MEAN_POINTS``).
     measurement_sigma : float, default=1.0
         Standard deviation of each point about the object's position, per coordinate.
     detection_probability : float, default=1.0
         Probability that a present object is detected at all in a frame.
     clutter_per_frame : float, default=30.0
-        Mean of the Poisson number of clutter points per frame.
+        Mean of the Poisson number of clutter points per frame (at most ``MAX_MEAN_POINTS``).
     random_state : None, int or numpy.random.Generator, default=None
     crossing : tuple or None, default=None
         Stored in the returned :class:`Scenario`.
@@ -117,6 +140,17 @@ def simulate_detections(
     -------
     Scenario
         Within a frame the detections are shuffled, so their order tells nothing.
+
+    Examples
+    --------
+    One object at rest for two frames, 4 points on average, no clutter:
+
+    >>> from gmmlib.tracking import CLUTTER, simulate_detections
+    >>> scenario = simulate_detections(
+    ...     [[0], [0]], [[[5.0, 5.0]], [[5.0, 5.0]]], [[0, 10], [0, 10]], clutter_per_frame=0.0, random_state=0
+    ... )
+    >>> [points.shape[1] for points in scenario.detections], bool(np.all(scenario.detection_labels[0] != CLUTTER))
+    ([2, 2], True)
     """
     region = check_region(region)
     check_scalar(points_per_object, "points_per_object", float, minimum=0, include_minimum=False)
@@ -125,6 +159,9 @@ def simulate_detections(
     if detection_probability > 1:
         raise ValueError(f"detection_probability must be <= 1, got {detection_probability!r}")
     check_scalar(clutter_per_frame, "clutter_per_frame", float, minimum=0)
+    for name, value in (("points_per_object", points_per_object), ("clutter_per_frame", clutter_per_frame)):
+        if value > MAX_MEAN_POINTS:
+            raise ValueError(f"{name} must be <= {MAX_MEAN_POINTS:g} (a frame must fit in memory), got {value!r}")
     if len(truth_ids) != len(truth_positions):
         raise ValueError(
             f"truth_ids and truth_positions must have one entry per frame, got {len(truth_ids)} "
@@ -132,11 +169,20 @@ def simulate_detections(
         )
     rng = check_random_state(random_state)
     ids_out, positions_out, detections, labels = [], [], [], []
-    for ids, positions in zip(truth_ids, truth_positions):
-        ids = np.asarray(ids, dtype=int).reshape(-1)
-        positions = np.asarray(positions, dtype=np.float64).reshape(-1, 2)
+    for t, (ids, positions) in enumerate(zip(truth_ids, truth_positions)):
+        ids = np.asarray(ids).reshape(-1)
+        if ids.size and (ids.dtype.kind not in "iuf" or not np.all(ids == np.round(ids))):
+            raise ValueError(f"truth_ids[{t}] must hold integer identities, got {ids[:3]!r}")
+        ids = ids.astype(int)
+        positions = np.asarray(positions, dtype=np.float64)
+        if positions.size == 0:
+            positions = positions.reshape(0, 2)
+        if positions.ndim != 2 or positions.shape[1] != 2 or not np.all(np.isfinite(positions)):
+            raise ValueError(
+                f"truth_positions[{t}] must be finite, of shape (n_objects, 2), got shape {positions.shape}"
+            )
         if len(ids) != len(positions):
-            raise ValueError(f"a frame has {len(ids)} truth ids but {len(positions)} positions")
+            raise ValueError(f"frame {t} has {len(ids)} truth ids but {len(positions)} positions")
         detected = rng.uniform(size=len(ids)) < detection_probability
         counts = np.where(detected, rng.poisson(points_per_object, size=len(ids)), 0)
         points = np.repeat(positions, counts, axis=0) + measurement_sigma * rng.standard_normal((counts.sum(), 2))
@@ -160,22 +206,25 @@ def simulate_scenario(
     speed=(0.6, 1.4),
     process_noise=0.005,
     crossing_angle=(60.0, 120.0),
+    n_groups=0,
+    group_spacing=None,
     points_per_object=4.0,
     measurement_sigma=1.0,
     detection_probability=1.0,
     clutter_per_frame=30.0,
     random_state=None,
 ):
-    """A synthetic scene with a crossing pair and objects that appear and disappear.
+    """A synthetic scene with a crossing pair, groups walking side by side, and objects that come and go.
 
     Objects 0 and 1 are at the same point, near the centre of the region, in frame
     ``n_frames // 2``, with headings ``crossing_angle`` degrees apart: each path is simulated with
     process noise and then shifted (which keeps it a constant-velocity path) so that it passes
     through the crossing point. Every further object starts at a frame drawn uniformly from the
     first third, somewhere inside the middle 80 % of the region, and stops at a frame drawn from
-    the last third. An object is present over the stretch of frames in which it stays inside the
-    region (around the crossing frame for the pair, from its start for the others): objects that
-    leave the region disappear for good.
+    the last third; the first ``2 * n_groups`` of them walk in pairs, side by side
+    ``group_spacing`` apart (one path, shifted across its heading). An object is present over the
+    stretch of frames in which it stays inside the region (around the crossing frame for the pair,
+    from its start for the others): objects that leave the region disappear for good.
 
     Parameters
     ----------
@@ -185,11 +234,16 @@ def simulate_scenario(
         At least 2 (the crossing pair).
     region : array-like of shape (2, 2), default=((0, 100), (0, 100))
     speed : pair of float, default=(0.6, 1.4)
-        Range of the uniform initial speed, in position units per frame.
+        Range of the uniform initial speed, in position units per frame (``speed / measurement_sigma``
+        is the motion per frame in units of the sensor's spread).
     process_noise : float, default=0.005
         Stone Soup's ``q`` (see :func:`gmmlib.tracking.motion.constant_velocity_model`).
     crossing_angle : pair of float, default=(60.0, 120.0)
         Range of the uniform angle, in degrees, between the crossing objects' headings.
+    n_groups : int, default=0
+        Pairs of objects walking side by side; needs ``n_objects >= 2 + 2 * n_groups``.
+    group_spacing : float or None, default=None
+        Distance between the two members of a pair; ``4 * measurement_sigma`` when None.
     points_per_object, measurement_sigma, detection_probability, clutter_per_frame : float
         As in :func:`simulate_detections` (defaults 4.0, 1.0, 1.0, 30.0).
     random_state : None, int or numpy.random.Generator, default=None
@@ -197,9 +251,22 @@ def simulate_scenario(
     Returns
     -------
     Scenario
+
+    Examples
+    --------
+    >>> from gmmlib.tracking import simulate_scenario
+    >>> scenario = simulate_scenario(30, 4, n_groups=1, clutter_per_frame=10.0, random_state=0)
+    >>> scenario.n_frames, len(scenario.truth_paths()), scenario.crossing
+    (30, 4, (0, 1, 15))
     """
     check_scalar(n_frames, "n_frames", int, minimum=3)
     check_scalar(n_objects, "n_objects", int, minimum=2)
+    check_scalar(n_groups, "n_groups", int, minimum=0)
+    if n_objects < 2 + 2 * n_groups:
+        raise ValueError(f"n_objects must be >= 2 + 2 * n_groups = {2 + 2 * n_groups}, got {n_objects}")
+    check_scalar(measurement_sigma, "measurement_sigma", float, minimum=0, include_minimum=False)
+    group_spacing = 4.0 * measurement_sigma if group_spacing is None else group_spacing
+    check_scalar(group_spacing, "group_spacing", float, minimum=0)
     region = check_region(region)
     low, high = _check_range(speed, "speed", minimum=0)
     angle_low, angle_high = _check_range(crossing_angle, "crossing_angle", minimum=0)
@@ -226,12 +293,18 @@ def simulate_scenario(
     for angle in (first_angle, second_angle):
         positions = path(np.zeros(2), heading(angle, rng.uniform(low, high)), n_frames)
         objects.append((0, positions - positions[crossing_frame] + crossing_point, crossing_frame))
-    for _ in range(n_objects - 2):
+    n_single = n_objects - 2 - 2 * n_groups
+    for group in range(n_groups + n_single):
         first = int(rng.integers(0, n_frames // 3 + 1))
         last = int(rng.integers(n_frames - n_frames // 3, n_frames + 1))
         start = centre + 0.4 * size * rng.uniform(-1, 1, size=2)
-        velocity = heading(rng.uniform(0, 2 * np.pi), rng.uniform(low, high))
-        objects.append((first, path(start, velocity, last - first), 0))
+        angle = rng.uniform(0, 2 * np.pi)
+        positions = path(start, heading(angle, rng.uniform(low, high)), last - first)
+        if group < n_groups:  # two members, side by side across the heading
+            across = 0.5 * group_spacing * np.array([-np.sin(angle), np.cos(angle)])
+            objects.extend([(first, positions + across, 0), (first, positions - across, 0)])
+        else:
+            objects.append((first, positions, 0))
     truth_ids = [[] for _ in range(n_frames)]
     truth_positions = [[] for _ in range(n_frames)]
     for identity, (first, positions, anchor) in enumerate(objects):

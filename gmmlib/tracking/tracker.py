@@ -1,51 +1,53 @@
-"""Tracking several objects from point detections with EM: a MAP-EM tracker and a baseline.
+"""Tracking several objects from point detections with EM: a MAP-EM tracker that learns its model.
 
 Each frame, the detections ``z_1..z_n`` are modelled as a mixture of one Gaussian per track,
-``N(z | mu_k, R)`` with ``R = measurement_sigma^2 I`` the spread of an object's points, plus a
-uniform clutter component of density ``1 / V`` (the background column of :func:`gmmlib.e_step`):
+``N(z | mu_k, R)`` with ``R = sigma^2 I`` the spread of an object's points, plus a uniform clutter
+component of density ``1 / V`` (the background column of :func:`gmmlib.e_step`):
 
     p(z) = pi_0 / V + sum_k pi_k N(z | mu_k, R).
 
-:func:`map_em_frame` runs EM on one frame with a Gaussian prior on every mean, the
-constant-velocity Kalman prediction of its track: the E-step is :func:`gmmlib.e_step`'s equation
-(through :func:`gmmlib.gaussian.log_gaussian_density_from_precision_cholesky`), the weights start
-afresh each frame (so no component starves), and the MAP mean is a Kalman update whose
-measurement is the responsibility-weighted mean ``zbar_k`` with covariance ``R / N_k``
-(:func:`gmmlib.tracking.motion.kalman_update_weighted_mean`). :class:`EMTracker` adds an
-existence probability per track (Bernoulli-filter style): births from detections no component
-explains, and death of tracks that explain nothing for several frames.
-:func:`per_frame_em` is the baseline: plain EM (:class:`gmmlib.GaussianMixture` with a
-background) in each frame on its own.
+:func:`map_em_frame` runs EM on one frame (:func:`gmmlib.em_loop.run_em` with
+:func:`frame_e_step` and :func:`frame_m_step`) with a Gaussian prior on every mean, the
+constant-velocity Kalman prediction of its track: the E-step is :func:`gmmlib.e_step`'s equation,
+the weights start afresh each frame (so no component starves), and the MAP mean is a Kalman
+update whose measurement is the responsibility-weighted mean ``zbar_k`` with covariance
+``R / N_k`` (:func:`gmmlib.tracking.motion.kalman_update_weighted_mean`). :class:`EMTracker` adds
+an existence probability per track (Bernoulli-filter style), births from detections no component
+explains, and learns the model (``R``, the process noise, the clutter rate, the points per
+object, the detection probability and the newborns' velocity spread) by EM over the sequence
+(:mod:`gmmlib.tracking.learning`).
 
 Derived and evaluated in ``notebooks/05_multi_object_tracking.ipynb``.
 """
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import pdist, squareform
-from scipy.special import logsumexp
+from scipy.spatial import cKDTree
+from scipy.stats import chi2
 
-from .._validation import check_random_state, check_scalar
-from ..exceptions import ConvergenceWarning
-from ..gaussian import LOG_2PI, log_gaussian_density_from_precision_cholesky, precision_cholesky
-from ..mixture import GaussianMixture
-from ..statistics import single_threaded_blas
-from .motion import N_POSITION, constant_velocity_model, kalman_predict, kalman_update_weighted_mean
-from .scenario import _paths
+from .._validation import check_scalar
+from ..blas import single_threaded_blas
+from ..em_loop import run_em
+from ..gaussian import LOG_2PI
+from . import learning
+from .motion import constant_velocity_model, kalman_predict, kalman_update_weighted_mean
+from .scenario import paths_by_identity
 
 
+# -- one frame: MAP-EM ---------------------------------------------------------------------------------
 @dataclass
 class FrameFit:
     """The result of :func:`map_em_frame` on one frame.
 
     Attributes
     ----------
-    state_means : ndarray of shape (n_tracks, 4)
-        MAP states ``(p_x, p_y, v_x, v_y)``; the component means are ``state_means[:, :2]``.
-    state_covariances : ndarray of shape (n_tracks, 4, 4)
+    state_means : ndarray of shape (n_tracks, 2 d)
+        MAP states ``(p, v)``; the component means are ``state_means[:, :d]``.
+    state_covariances : ndarray of shape (n_tracks, 2 d, 2 d)
         Their Kalman posterior covariances.
     weights : ndarray of shape (n_tracks + 1,)
         Mixing weights, the background's last; the tracks' are equal.
@@ -58,6 +60,8 @@ class FrameFit:
     objective : list of float
         Log-posterior ``sum_i log p(z_i) + sum_k log N(mu_k | H m_k, H P_k H^T)`` at each E-step;
         MAP-EM never decreases it.
+    measurement_covariance : ndarray of shape (d, d)
+        ``R``, every component's covariance (what a plot of the frame needs).
     """
 
     state_means: np.ndarray
@@ -67,23 +71,138 @@ class FrameFit:
     log_component_density: np.ndarray
     log_density: np.ndarray
     objective: list
+    measurement_covariance: np.ndarray
+
+    @property
+    def positions(self):
+        """The component means ``H x_k``, of shape (n_tracks, d)."""
+        return self.state_means[:, : len(self.measurement_covariance)]
 
 
 def log_prior_density(positions, prior_means, prior_covariances):
     """``sum_k log N(mu_k | m_k, S_k)``: the log-prior of the component means.
 
     Through the Cholesky factors ``S_k = L_k L_k^T``, batched over components (the matrices are
-    2 x 2 and many, so one numpy call beats a loop).
+    small and many, so one numpy call beats a loop).
 
     Parameters
     ----------
-    positions, prior_means : ndarray of shape (n_tracks, 2)
-    prior_covariances : ndarray of shape (n_tracks, 2, 2)
+    positions, prior_means : ndarray of shape (n_tracks, d)
+    prior_covariances : ndarray of shape (n_tracks, d, d)
     """
     lower = np.linalg.cholesky(prior_covariances)
     whitened = np.linalg.solve(lower, (positions - prior_means)[:, :, None])[:, :, 0]
     log_det = 2 * np.sum(np.log(np.diagonal(lower, axis1=1, axis2=2)), axis=1)
-    return float(-0.5 * np.sum(N_POSITION * LOG_2PI + log_det + np.einsum("kj,kj->k", whitened, whitened)))
+    n_position = positions.shape[1]
+    return float(-0.5 * np.sum(n_position * LOG_2PI + log_det + np.einsum("kj,kj->k", whitened, whitened)))
+
+
+def log_measurement_density(detections, positions, measurement_whitener, log_det_measurement):
+    """``log N(z_i | mu_k, R)`` for every detection and track, from ``W`` with ``W^T R W = I``.
+
+    The squared whitened distances are expanded, ``|a|^2 + |b|^2 - 2 a.b`` (one matrix product,
+    several times faster than the differences), about the frame's mean detection: the rounding
+    error of a squared distance is then about ``1e-16`` times the frame's squared extent in units of
+    ``sigma``, negligible unless a frame spans millions of ``sigma``.
+    """
+    centre = detections.mean(axis=0) if len(detections) else np.zeros(detections.shape[1])
+    whitened_detections = (detections - centre) @ measurement_whitener
+    whitened_positions = (positions - centre) @ measurement_whitener
+    squared = (
+        np.einsum("nd,nd->n", whitened_detections, whitened_detections)[:, None]
+        + np.einsum("kd,kd->k", whitened_positions, whitened_positions)[None]
+        - 2 * whitened_detections @ whitened_positions.T
+    )
+    return -0.5 * (detections.shape[1] * LOG_2PI + log_det_measurement + np.maximum(squared, 0.0))
+
+
+def _normalise_rows(log_values):
+    """``log sum_k exp(a_ik)`` per row and the normalised ``exp(a_ik) / sum_k exp(a_ik)``.
+
+    One exponential per entry, shifted by the row's maximum (a row of -inf gives -inf and zeros).
+    """
+    top = np.max(log_values, axis=1, initial=-np.inf)
+    top = np.where(np.isfinite(top), top, 0.0)
+    shifted = log_values - top[:, None]
+    np.exp(shifted, out=shifted)
+    sums = shifted.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shifted /= sums[:, None]
+        return np.log(sums) + top, np.nan_to_num(shifted, nan=0.0, copy=False)
+
+
+@dataclass
+class MeasurementModel:
+    """``R`` and the quantities every E-step needs from it, computed once per tracking pass."""
+
+    covariance: np.ndarray
+    whitener: np.ndarray
+    log_det: float
+
+    @classmethod
+    def from_covariance(cls, covariance):
+        covariance = np.asarray(covariance, dtype=np.float64)
+        lower = np.linalg.cholesky(covariance)
+        whitener = np.linalg.inv(lower).T
+        return cls(covariance, whitener, float(2 * np.sum(np.log(np.diag(lower)))))
+
+
+def frame_e_step(detections, state, measurement, log_background, prior_means, prior_covariances):
+    """E-step of one frame: responsibilities and the log-posterior at ``state``.
+
+    ``gamma_ik = pi_k N(z_i | mu_k, R) / p(z_i)``, the background's ``pi_0 / V / p(z_i)`` last.
+
+    Parameters
+    ----------
+    detections : ndarray of shape (n_detections, d)
+    state : tuple (state_means, state_covariances, weights)
+    measurement : MeasurementModel
+    log_background : float
+        ``-log V``.
+    prior_means : ndarray of shape (n_tracks, d)
+    prior_covariances : ndarray of shape (n_tracks, d, d)
+        The predicted positions and their covariances ``H P H^T``: the prior of the means.
+
+    Returns
+    -------
+    statistics : tuple (resp, log_component_density, log_density)
+    objective : float
+        ``sum_i log p(z_i) + sum_k log N(mu_k | H m_k, H P_k H^T)``.
+    """
+    state_means, _, weights = state
+    positions = state_means[:, : detections.shape[1]]
+    log_component_density = log_measurement_density(detections, positions, measurement.whitener, measurement.log_det)
+    with np.errstate(divide="ignore"):  # a weight of 0 is a column that explains nothing
+        log_joint = np.hstack([log_component_density, np.full((len(detections), 1), log_background)]) + np.log(weights)
+    log_density, resp = _normalise_rows(log_joint)
+    objective = float(log_density.sum()) + log_prior_density(positions, prior_means, prior_covariances)
+    return (resp, log_component_density, log_density), objective
+
+
+def frame_m_step(detections, resp, predicted_means, predicted_covariances, measurement_covariance):
+    """M-step of one frame: the MAP states by Kalman updates, the background weight ``N_0 / n``.
+
+    The tracks share ``1 - pi_0`` equally: every object gives the same expected number of points,
+    so this is the maximiser under that constraint; weights learned one by one let one of two
+    overlapping components take every point and starve the other (a track lost at a crossing).
+
+    Returns
+    -------
+    state : tuple (state_means, state_covariances, weights)
+    """
+    n_tracks = len(predicted_means)
+    counts = resp.sum(axis=0)
+    eps = 10 * np.finfo(np.float64).eps  # keeps both parts of the weights positive
+    background_weight = (counts[-1] + eps) / (len(detections) + 2 * eps)
+    weights = np.append(np.full(n_tracks, (1 - background_weight) / max(n_tracks, 1)), background_weight)
+    state_means, state_covariances = kalman_update_weighted_mean(
+        predicted_means,
+        predicted_covariances,
+        counts[:n_tracks],
+        resp[:, :n_tracks].T @ detections,
+        measurement_covariance,
+    )
+    return state_means, state_covariances, weights
 
 
 def map_em_frame(
@@ -94,30 +213,24 @@ def map_em_frame(
     background_volume,
     max_iter=50,
     tol=1e-6,
-    measurement_precision_cholesky=None,
+    start_positions=None,
+    measurement=None,
 ):
     """EM on one frame with a uniform background and a Kalman prior on each component's mean.
 
-    Starts from the predicted positions and equal weights ``1 / (n_tracks + 1)``. E-step:
-    responsibilities of the tracks and the background (:func:`gmmlib.e_step`'s equation).
-    M-step, maximising the expected complete-data log-posterior:
-
-    - weights: ``pi_0 = N_0 / n`` for the background, and the tracks share the rest equally,
-      ``pi_k = (1 - pi_0) / n_tracks``. Every object gives the same expected number of points,
-      so this is the maximiser under that constraint; weights learned one by one let one of two
-      overlapping components take every point and starve the other (a track lost at a
-      crossing);
-    - means: the MAP state by :func:`gmmlib.tracking.motion.kalman_update_weighted_mean`;
-    - the component covariance stays ``R``.
+    Starts from the predicted positions (or ``start_positions``) and equal weights
+    ``1 / (n_tracks + 1)``, then alternates :func:`frame_e_step` and :func:`frame_m_step` in
+    :func:`gmmlib.em_loop.run_em`; a last E-step gives the responsibilities at the returned means.
+    The component covariance stays ``R``.
 
     No input checks: the tracker calls this thousands of times on small arrays.
 
     Parameters
     ----------
-    detections : ndarray of shape (n_detections, 2)
-    predicted_means : ndarray of shape (n_tracks, 4)
-    predicted_covariances : ndarray of shape (n_tracks, 4, 4)
-    measurement_covariance : ndarray of shape (2, 2)
+    detections : ndarray of shape (n_detections, d)
+    predicted_means : ndarray of shape (n_tracks, 2 d)
+    predicted_covariances : ndarray of shape (n_tracks, 2 d, 2 d)
+    measurement_covariance : ndarray of shape (d, d)
         ``R``.
     background_volume : float
         ``V``.
@@ -125,64 +238,64 @@ def map_em_frame(
         Maximum number of M-steps.
     tol : float, default=1e-6
         Stop when the objective per detection changes by less than ``tol``.
-    measurement_precision_cholesky : ndarray of shape (2, 2) or None, default=None
-        ``precision_cholesky(measurement_covariance, "tied")`` if already computed (a tracker
-        factorises ``R`` once, not every frame).
+    start_positions : ndarray of shape (n_tracks, d) or None, default=None
+        Where EM starts; the predicted positions when None.
+    measurement : MeasurementModel or None, default=None
+        ``R`` factorised, if already computed (a tracker factorises it once, not every frame).
 
     Returns
     -------
     FrameFit
+
+    Examples
+    --------
+    Two points near a track predicted at the origin, one far away (clutter):
+
+    >>> import numpy as np
+    >>> from gmmlib.tracking import map_em_frame
+    >>> detections = np.array([[0.9, 0.1], [1.1, -0.1], [40.0, 40.0]])
+    >>> fit = map_em_frame(detections, np.zeros((1, 4)), np.eye(4)[None], np.eye(2) * 0.1, 1e4)
+    >>> fit.positions.round(2), fit.resp[:, -1].round(3)
+    (array([[0.95, 0.  ]]), array([0., 0., 1.]))
     """
-    n_detections, n_tracks = len(detections), len(predicted_means)
-    measurement_factor = (
-        precision_cholesky(measurement_covariance, "tied")
-        if measurement_precision_cholesky is None
-        else measurement_precision_cholesky
+    n_detections, n_position = detections.shape[0], len(measurement_covariance)
+    measurement = MeasurementModel.from_covariance(measurement_covariance) if measurement is None else measurement
+    prior_means = predicted_means[:, :n_position]
+    prior_covariances = predicted_covariances[:, :n_position, :n_position]
+    log_background = -np.log(background_volume)
+    start_means = predicted_means.copy()
+    if start_positions is not None:
+        start_means[:, :n_position] = start_positions
+    start = (start_means, predicted_covariances, np.full(len(predicted_means) + 1, 1.0 / (len(predicted_means) + 1)))
+
+    def e_step(state):
+        return frame_e_step(detections, state, measurement, log_background, prior_means, prior_covariances)
+
+    def m_step(statistics, state):
+        return frame_m_step(detections, statistics[0], predicted_means, predicted_covariances, measurement.covariance)
+
+    run = run_em(e_step, m_step, start, max_iter=max_iter if n_detections else 0, tol=tol * n_detections)
+    (resp, log_component_density, log_density), objective = e_step(run.parameters)
+    state_means, state_covariances, weights = run.parameters
+    return FrameFit(
+        state_means,
+        state_covariances,
+        weights,
+        resp,
+        log_component_density,
+        log_density,
+        [*run.lower_bounds, objective],
+        measurement.covariance,
     )
-    prior_means = predicted_means[:, :N_POSITION]
-    prior_covariances = predicted_covariances[:, :N_POSITION, :N_POSITION]
-    background = np.full((n_detections, 1), -np.log(background_volume))
-    eps = 10 * np.finfo(np.float64).eps
-    weights = np.full(n_tracks + 1, 1.0 / (n_tracks + 1))
-    state_means, state_covariances = predicted_means, predicted_covariances
-    objective = []
-    for iteration in range(max_iter + 1):
-        log_component_density = log_gaussian_density_from_precision_cholesky(
-            detections, state_means[:, :N_POSITION], measurement_factor, "tied"
-        )
-        with np.errstate(divide="ignore"):  # a weight of 0 is a column that explains nothing
-            log_joint = np.hstack([log_component_density, background]) + np.log(weights)
-        log_norm = logsumexp(log_joint, axis=1)
-        resp = np.exp(log_joint - log_norm[:, None])
-        objective.append(
-            float(log_norm.sum()) + log_prior_density(state_means[:, :N_POSITION], prior_means, prior_covariances)
-        )
-        if (
-            n_detections == 0
-            or iteration == max_iter
-            or (iteration > 0 and abs(objective[-1] - objective[-2]) < tol * n_detections)
-        ):
-            break
-        counts = resp.sum(axis=0)
-        # pi_0 = N_0 / n; the objects share the rest equally (10 eps keeps both parts positive).
-        background_weight = (counts[-1] + eps) / (n_detections + 2 * eps)
-        weights = np.append(np.full(n_tracks, (1 - background_weight) / max(n_tracks, 1)), background_weight)
-        state_means, state_covariances = kalman_update_weighted_mean(
-            predicted_means,
-            predicted_covariances,
-            counts[:n_tracks],
-            resp[:, :n_tracks].T @ detections,
-            measurement_covariance,
-        )
-    return FrameFit(state_means, state_covariances, weights, resp, log_component_density, log_norm, objective)
 
 
+# -- existence and births ------------------------------------------------------------------------------
 def birth_clusters(points, radius, min_points):
-    """Groups of points linked by distances below ``radius``, of at least ``min_points`` points.
+    """Groups of points linked by distances of at most ``radius``, of at least ``min_points`` points.
 
     Parameters
     ----------
-    points : ndarray of shape (n_points, 2)
+    points : ndarray of shape (n_points, d)
     radius : float
     min_points : int
 
@@ -193,10 +306,11 @@ def birth_clusters(points, radius, min_points):
     """
     if len(points) < min_points:
         return []
-    adjacency = squareform(pdist(points) < radius)
-    _, labels = connected_components(adjacency, directed=False)
-    clusters = [np.flatnonzero(labels == label) for label in np.unique(labels)]
-    return [cluster for cluster in clusters if len(cluster) >= min_points]
+    pairs = cKDTree(points).query_pairs(radius, output_type="ndarray")
+    adjacency = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(points),) * 2)
+    _, labels = connected_components(adjacency.tocsr(), directed=False)
+    sizes = np.bincount(labels)
+    return [np.flatnonzero(labels == label) for label in np.unique(labels) if sizes[label] >= min_points]
 
 
 def extended_object_log_ratio(log_density, log_rest, points_per_object, detection_probability):
@@ -229,36 +343,24 @@ def extended_object_log_ratio(log_density, log_rest, points_per_object, detectio
     with np.errstate(divide="ignore"):  # P_D = 1: an undetected object is impossible, log 0 = -inf
         log_miss = np.log1p(-detection_probability)
         log_detect = np.log(detection_probability) - points_per_object
-    gain = np.sum(np.log1p(np.exp(np.log(points_per_object) + log_density - log_rest)), axis=0)
+    gain = np.sum(np.logaddexp(0.0, np.log(points_per_object) + log_density - log_rest), axis=0)
     return np.logaddexp(log_miss, log_detect + gain)
 
 
-def log_other_intensity(fit, existence, background_volume, points_per_object, detection_probability):
-    """``log rho(z_i)``: the expected intensity of the detections from clutter and the tracks.
-
-    ``rho(z) = n pi_0 / V + sum_j r_j P_D lambda N(z | mu_j, R)``: the clutter at the rate the
-    frame's EM found, and every track at the model's rate ``P_D lambda`` weighted by its
-    existence probability ``r_j``.
-
-    Returns
-    -------
-    log_clutter : ndarray of shape (n_detections, 1)
-    log_tracks : ndarray of shape (n_detections, n_tracks)
-        The two parts, so that a track can be left out of the sum.
-    """
-    n_detections = fit.log_component_density.shape[0]
-    with np.errstate(divide="ignore"):  # no detections, no clutter or a track of existence 0
-        log_clutter = np.full((n_detections, 1), np.log(n_detections * fit.weights[-1] / background_volume))
-        log_tracks = fit.log_component_density + np.log(existence * detection_probability * points_per_object)
-    return log_clutter, log_tracks
+def log_track_intensity(fit, existence, model):
+    """``log(r_j P_D lambda N(z_i | mu_j, R))``: the expected intensity of each track's detections."""
+    with np.errstate(divide="ignore"):  # a track of existence 0
+        return fit.log_component_density + np.log(existence * model.detection_probability * model.points_per_object)
 
 
-def log_existence_ratio(fit, existence, background_volume, points_per_object, detection_probability):
+def log_existence_ratio(fit, existence, model, background_volume):
     """:func:`extended_object_log_ratio` of every track of a fitted frame.
 
-    The rest, for track ``k``, is :func:`log_other_intensity` without track ``k``: points that
-    another track is expected to give count little, so of two tracks on one object the weaker
-    loses existence, while two objects crossing give twice the points and keep both.
+    The rest, for track ``k``, is the clutter ``lambda_c / V`` plus every other track's
+    :func:`log_track_intensity`: points that another track is expected to give count little, so of
+    two tracks on one object the weaker loses existence, while two objects crossing give twice the
+    points and keep both. The sums over the other tracks are exclusive prefix and suffix sums in
+    log space (no subtraction, so nothing cancels), in ``O(n K)``.
 
     Parameters
     ----------
@@ -266,39 +368,102 @@ def log_existence_ratio(fit, existence, background_volume, points_per_object, de
         The frame's fitted mixture (:func:`map_em_frame`).
     existence : ndarray of shape (n_tracks,)
         The tracks' predicted existence probabilities ``r_j``.
+    model : TrackingModel
     background_volume : float
         ``V``.
-    points_per_object : float
-        ``lambda``.
-    detection_probability : float
-        ``P_D``.
 
     Returns
     -------
     log_ratio : ndarray of shape (n_tracks,)
     """
-    n_tracks = len(existence)
-    log_clutter, log_tracks = log_other_intensity(
-        fit, existence, background_volume, points_per_object, detection_probability
+    log_tracks = log_track_intensity(fit, existence, model)
+    n_detections, n_tracks = log_tracks.shape
+    if n_tracks == 0:
+        return np.empty(0)
+    padding = np.full((n_detections, 1), -np.inf)
+    before = np.hstack([padding, np.logaddexp.accumulate(log_tracks, axis=1)[:, :-1]])
+    after = np.hstack([np.logaddexp.accumulate(log_tracks[:, ::-1], axis=1)[:, ::-1][:, 1:], padding])
+    log_rest = np.logaddexp(np.logaddexp(before, after), np.log(model.clutter_rate / background_volume))
+    return extended_object_log_ratio(
+        fit.log_component_density, log_rest, model.points_per_object, model.detection_probability
     )
-    leave_out = np.where(np.eye(n_tracks, dtype=bool), -np.inf, 0.0)
-    columns = np.concatenate(
-        [
-            log_tracks[:, None, :] + leave_out[None],
-            np.broadcast_to(log_clutter[:, :, None], (len(log_clutter), n_tracks, 1)),
-        ],
-        axis=2,
-    )
-    log_rest = logsumexp(columns, axis=2)
-    return extended_object_log_ratio(fit.log_component_density, log_rest, points_per_object, detection_probability)
+
+
+def _logistic(log_odds):
+    """``1 / (1 + exp(-x))`` without overflow warnings."""
+    return np.exp(-np.logaddexp(0.0, -log_odds))
+
+
+def _log_odds(probability):
+    with np.errstate(divide="ignore"):
+        return np.log(probability) - np.log1p(-probability)
+
+
+# -- the tracker ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrackingModel:
+    """The parameters of the tracker's model, given or learned.
+
+    Attributes
+    ----------
+    measurement_variance : float
+        ``sigma^2``: ``R = sigma^2 I``.
+    process_noise : float
+        ``q`` of :func:`gmmlib.tracking.motion.constant_velocity_model`.
+    clutter_rate : float
+        ``lambda_c``, the mean number of clutter detections per frame.
+    points_per_object : float
+        ``lambda``, the mean number of detections of a detected object.
+    detection_probability : float
+        ``P_D``.
+    birth_velocity_variance : float
+        ``sigma_v^2``, the prior variance of a newborn's velocity per coordinate.
+    survival_probability : float
+        ``p_S``, the probability that an object present in a frame is still present in the next.
+    """
+
+    measurement_variance: float
+    process_noise: float
+    clutter_rate: float
+    points_per_object: float
+    detection_probability: float
+    birth_velocity_variance: float
+    survival_probability: float
+
+
+@dataclass
+class Tracks:
+    """The tracks alive: identities, Kalman states and existence probabilities."""
+
+    ids: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    existence: np.ndarray
+
+    @classmethod
+    def empty(cls, n_state):
+        return cls(np.empty(0, dtype=int), np.empty((0, n_state)), np.empty((0, n_state, n_state)), np.empty(0))
+
+    def select(self, mask):
+        return Tracks(self.ids[mask], self.means[mask], self.covariances[mask], self.existence[mask])
+
+    def extend(self, other):
+        return Tracks(
+            np.concatenate([self.ids, other.ids]),
+            np.concatenate([self.means, other.means]),
+            np.concatenate([self.covariances, other.covariances]),
+            np.concatenate([self.existence, other.existence]),
+        )
 
 
 @dataclass
 class FrameRecord:
-    """What the tracker did in one frame (for plots and diagnostics).
+    """What the tracker did in one frame (for plots, diagnostics and learning).
 
     Attributes
     ----------
+    detections : ndarray of shape (n_detections, d)
+        The frame's detections.
     track_ids : ndarray of shape (n_tracks,)
         Identities of the components in this frame's EM (reported and tentative).
     existence : ndarray of shape (n_tracks,)
@@ -306,12 +471,19 @@ class FrameRecord:
     fit : FrameFit
     births : ndarray of shape (n_births,)
         Identities of the tracks born from this frame's unexplained detections.
+    restarted : ndarray of shape (n_restarted,)
+        Identities of uncertain tracks whose EM started at an unexplained cluster.
+    tracks : Tracks
+        Every track alive after the frame (pruned, with the births).
     """
 
+    detections: np.ndarray
     track_ids: np.ndarray
     existence: np.ndarray
     fit: FrameFit
     births: np.ndarray
+    restarted: np.ndarray
+    tracks: Tracks
 
 
 @dataclass
@@ -323,56 +495,114 @@ class TrackingResult:
     track_ids : list of ndarray of shape (n_tracks_t,)
         Identities of the tracks reported in frame ``t`` (existence probability at least
         ``existence_threshold``).
-    track_positions : list of ndarray of shape (n_tracks_t, 2)
+    track_positions : list of ndarray of shape (n_tracks_t, d)
         Their estimated positions.
     frames : list of FrameRecord
+    model : TrackingModel
+        The parameters this pass ran with.
     """
 
     track_ids: list
     track_positions: list
     frames: list
+    model: TrackingModel
 
     def track_paths(self):
         """Each reported track's path: ``{id: (frames, positions)}``."""
-        return _paths(self.track_ids, self.track_positions)
+        return paths_by_identity(self.track_ids, self.track_positions)
+
+
+def check_detections(detections, name="detections"):
+    """The frames as a list of finite float arrays of shape (n_t, d), one ``d`` for all frames.
+
+    An empty frame may be given as ``[]`` or of shape (0,) or (0, d).
+    """
+    try:
+        frames = list(detections)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of arrays of shape (n_detections, d), got {detections!r}") from None
+    arrays, n_position = [], None
+    for t, points in enumerate(frames):
+        try:
+            array = np.asarray(points, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}[{t}] must be a numeric array of shape (n_detections, d)") from None
+        if array.size == 0 and array.ndim <= 2:
+            arrays.append(array.reshape(0, array.shape[1] if array.ndim == 2 else 0))
+            continue
+        if array.ndim != 2:
+            raise ValueError(f"{name}[{t}] must have shape (n_detections, d), got shape {array.shape}")
+        if n_position is None:
+            n_position = array.shape[1]
+        elif array.shape[1] != n_position:
+            raise ValueError(
+                f"{name}[{t}] has {array.shape[1]} columns but earlier frames have {n_position}: "
+                f"every frame must have shape (n_detections, {n_position})"
+            )
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name}[{t}] must be finite (frame {t} holds NaN or inf)")
+        arrays.append(array)
+    if not arrays:
+        raise ValueError(f"{name} must hold at least one frame, got none")
+    if n_position is None:
+        raise ValueError(f"{name} holds no detection in any frame: nothing to track")
+    return [a.reshape(0, n_position) if a.size == 0 else a for a in arrays]
 
 
 class EMTracker:
-    """Multi-object tracker: per-frame MAP-EM with a clutter component, births and deaths.
+    """Multi-object tracker: per-frame MAP-EM with a clutter component, births, deaths, a learned model.
 
     Every track carries a constant-velocity Kalman state and an existence probability ``r``
-    (as in a Bernoulli filter). Each frame:
+    (as in a Bernoulli filter). Each frame, :meth:`track` runs the steps
 
-    1. predict the states (:func:`gmmlib.tracking.motion.kalman_predict`) and ``r <- p_S r``;
-    2. run :func:`map_em_frame` warm-started at the predicted positions;
-    3. update ``r`` in log-odds by the likelihood ratio of :func:`log_existence_ratio`,
-       ``logit r <- logit r + log L_k``: a track that explains nothing loses existence frame
-       after frame (death), one with points close by gains it;
-    4. delete the tracks with ``r < prune_threshold``;
-    5. birth: detections that the background explains best (responsibility above 1/2) and
-       that form a cluster of at least ``min_birth_detections`` points, linked by distances
-       below ``birth_gate * measurement_sigma``, each give a new track at the cluster's mean,
-       with zero velocity of standard deviation ``birth_velocity_sigma``, and existence
-       ``logit r = logit birth_prior + log L`` (:func:`extended_object_log_ratio` of its
-       cluster against the fitted mixture);
-    6. report the tracks with ``r >= existence_threshold``.
+    1. **predict** the states (:func:`gmmlib.tracking.motion.kalman_predict`) and ``r <- p_S r``;
+    2. **MAP-EM** (:func:`map_em_frame`) from the predicted positions; tracks (of existence at
+       least ``restart_threshold``) whose velocity is still unknown (its variance above half a
+       newborn's ``sigma_v^2``: newborns not yet measured twice) and that explain less than a
+       point are restarted at the unexplained cluster
+       most likely under their prediction (within its 99.9 % gate), and the run with the higher
+       log-posterior is kept: a newborn of unknown velocity finds its object in the next frame,
+       however far it moved, and the Kalman update learns the velocity from the displacement;
+    3. **existence update**, ``logit r <- logit r + log L_k`` with the likelihood ratio of
+       :func:`log_existence_ratio`: a track that explains nothing loses existence frame after
+       frame (death), one with points close by gains it;
+    4. **pruning** of the tracks with ``r < prune_threshold``;
+    5. **birth**: detections that the background explains best (responsibility above 1/2), form a
+       cluster of at least ``min_birth_detections`` points linked by distances below
+       ``birth_gate * sigma``, and no restarted track took, each give a new track at the
+       cluster's mean, with velocity 0 of variance ``sigma_v^2``, and existence
+       ``logit r = logit birth_prior + log L`` (:func:`extended_object_log_ratio`);
+    6. **report** the tracks with ``r >= existence_threshold``.
 
-    Deterministic: there is no randomness.
+    The model's parameters left as None are learned (:meth:`run`): EM over the sequence, each
+    iteration a tracking pass (the E-step: responsibilities, and the tracks' states smoothed by
+    :func:`gmmlib.tracking.motion.rts_smooth`) and the closed-form updates of
+    :mod:`gmmlib.tracking.learning` (the M-step), until the log-posterior per detection changes
+    by less than ``learning_tol``; a last pass tracks with the learned model. Deterministic.
 
     Parameters
     ----------
     background_volume : float
         Area ``V`` of the region the clutter covers.
-    measurement_sigma : float, default=1.0
+    measurement_sigma : float or None, default=None
         Spread of an object's detections about its position, per coordinate: ``R = sigma^2 I``.
-    points_per_object : float, default=4.0
-        Mean number ``lambda`` of detections of a detected object.
-    detection_probability : float, default=1.0
-        Probability ``P_D`` that a present object is detected in a frame.
-    process_noise : float, default=0.005
+        None: learned, starting from :func:`gmmlib.tracking.learning.initial_measurement_sigma`.
+    points_per_object : float or None, default=None
+        Mean number ``lambda`` of detections of a detected object. None: learned, from 3.
+    detection_probability : float or None, default=None
+        Probability ``P_D`` that a present object is detected in a frame. None: learned, from 0.9.
+    process_noise : float or None, default=None
         ``q`` of the constant-velocity model (:func:`gmmlib.tracking.motion.constant_velocity_model`).
-    survival_probability : float, default=0.99
+        None: learned, from ``0.1 sigma^2``.
+    clutter_rate : float or None, default=None
+        Mean number ``lambda_c`` of clutter detections per frame. None: learned, from half the
+        mean number of detections per frame.
+    birth_velocity_sigma : float or None, default=None
+        Prior standard deviation of a new track's velocity, per coordinate, per frame. None:
+        learned from the tracks' first velocities, from ``V^(1/d) / 10`` (a tenth of the region's side).
+    survival_probability : float or None, default=None
         ``p_S``, probability that an object present in a frame is still present in the next.
+        None: learned from the tracks' lifetimes, from 0.99.
     birth_prior : float, default=1e-5
         Prior probability that a cluster of unexplained detections is a new object: small,
         because the clusters are picked from many clutter points after the fact.
@@ -380,66 +610,105 @@ class EMTracker:
         Tracks with at least this existence probability are reported.
     prune_threshold : float, default=0.01
         Tracks below this existence probability after an update are deleted.
-    birth_velocity_sigma : float, default=1.0
-        Prior standard deviation of a new track's velocity, per coordinate, per frame.
+    restart_threshold : float, default=0.1
+        Newborns of at least this predicted existence probability are restarted at an unexplained
+        cluster when they find no points (step 2); below it (most births from chance groups of
+        clutter) a restart would let a clutter track capture the next new object.
     birth_gate : float, default=3.0
-        Linking distance of birth clusters, in units of ``measurement_sigma``.
+        Linking distance of birth clusters, in units of ``sigma``.
     min_birth_detections : int, default=2
         Unexplained detections needed for a birth.
     max_iter : int, default=50
     tol : float, default=1e-6
         EM settings of :func:`map_em_frame`.
+    learning_max_iter : int, default=5
+        Most EM iterations (tracking passes) that learn the model.
+    learning_tol : float, default=1e-3
+        Learning stops when the sequence's log-posterior per detection changes by less.
+
+    Attributes
+    ----------
+    measurement_sigma_, process_noise_, clutter_rate_, points_per_object_ : float
+    detection_probability_, birth_velocity_sigma_, survival_probability_ : float
+        The model :meth:`run` tracked with: the given values, or the learned ones.
+    model_ : TrackingModel
+        The same, as one object.
+    learning_lower_bounds_ : list of float
+        The sequence's log-posterior per detection at each learning iteration (empty when
+        nothing is learned).
+    n_learning_iter_ : int
+    learning_converged_ : bool
+
+    Examples
+    --------
+    >>> from gmmlib.tracking import EMTracker, simulate_scenario
+    >>> scenario = simulate_scenario(40, 3, clutter_per_frame=10.0, random_state=0)
+    >>> tracker = EMTracker(scenario.background_volume)
+    >>> result = tracker.run(scenario.detections)
+    >>> len(result.track_ids), round(tracker.measurement_sigma_, 1), round(tracker.points_per_object_)
+    (40, 1.0, 4)
     """
 
     def __init__(
         self,
         background_volume,
-        measurement_sigma=1.0,
+        measurement_sigma=None,
         *,
-        points_per_object=4.0,
-        detection_probability=1.0,
-        process_noise=0.005,
-        survival_probability=0.99,
+        points_per_object=None,
+        detection_probability=None,
+        process_noise=None,
+        clutter_rate=None,
+        birth_velocity_sigma=None,
+        survival_probability=None,
         birth_prior=1e-5,
         existence_threshold=0.5,
         prune_threshold=0.01,
-        birth_velocity_sigma=1.0,
+        restart_threshold=0.1,
         birth_gate=3.0,
         min_birth_detections=2,
         max_iter=50,
         tol=1e-6,
+        learning_max_iter=5,
+        learning_tol=1e-3,
     ):
         self.background_volume = background_volume
         self.measurement_sigma = measurement_sigma
         self.points_per_object = points_per_object
         self.detection_probability = detection_probability
         self.process_noise = process_noise
+        self.clutter_rate = clutter_rate
+        self.birth_velocity_sigma = birth_velocity_sigma
         self.survival_probability = survival_probability
         self.birth_prior = birth_prior
         self.existence_threshold = existence_threshold
         self.prune_threshold = prune_threshold
-        self.birth_velocity_sigma = birth_velocity_sigma
+        self.restart_threshold = restart_threshold
         self.birth_gate = birth_gate
         self.min_birth_detections = min_birth_detections
         self.max_iter = max_iter
         self.tol = tol
+        self.learning_max_iter = learning_max_iter
+        self.learning_tol = learning_tol
 
     def _check_parameters(self):
-        for name in (
-            "background_volume",
-            "measurement_sigma",
-            "points_per_object",
-            "birth_velocity_sigma",
-            "birth_gate",
-        ):
-            check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
+        check_scalar(self.background_volume, "background_volume", float, minimum=0, include_minimum=False)
+        for name in ("measurement_sigma", "points_per_object", "birth_velocity_sigma"):
+            if getattr(self, name) is not None:
+                check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
+        for name in ("process_noise", "clutter_rate"):
+            if getattr(self, name) is not None:
+                check_scalar(getattr(self, name), name, float, minimum=0)
+        check_scalar(self.birth_gate, "birth_gate", float, minimum=0, include_minimum=False)
         for name in (
             "detection_probability",
             "survival_probability",
             "existence_threshold",
             "birth_prior",
             "prune_threshold",
+            "restart_threshold",
         ):
+            if getattr(self, name) is None and name in ("detection_probability", "survival_probability"):
+                continue
             value = check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
             open_above = name in ("birth_prior", "prune_threshold")
             if value > 1 or (open_above and value == 1):
@@ -449,149 +718,261 @@ class EMTracker:
                 f"prune_threshold must be below existence_threshold, got {self.prune_threshold!r} "
                 f">= {self.existence_threshold!r}"
             )
-        check_scalar(self.process_noise, "process_noise", float, minimum=0)
         check_scalar(self.min_birth_detections, "min_birth_detections", int, minimum=1)
         check_scalar(self.max_iter, "max_iter", int, minimum=0)
         check_scalar(self.tol, "tol", float, minimum=0)
+        check_scalar(self.learning_max_iter, "learning_max_iter", int, minimum=0)
+        check_scalar(self.learning_tol, "learning_tol", float, minimum=0)
+
+    # -- learning: EM over the sequence ---------------------------------------------------------------
+    def _fixed(self):
+        """The model parameters the user gave (``name -> value``), in :class:`TrackingModel`'s terms."""
+        given = {
+            "measurement_variance": None if self.measurement_sigma is None else float(self.measurement_sigma) ** 2,
+            "process_noise": self.process_noise,
+            "clutter_rate": self.clutter_rate,
+            "points_per_object": self.points_per_object,
+            "detection_probability": self.detection_probability,
+            "birth_velocity_variance": None
+            if self.birth_velocity_sigma is None
+            else float(self.birth_velocity_sigma) ** 2,
+            "survival_probability": self.survival_probability,
+        }
+        return {name: float(value) for name, value in given.items() if value is not None}
+
+    def _initial_model(self, frames):
+        fixed = self._fixed()
+        sigma = np.sqrt(fixed.get("measurement_variance", 0.0)) or learning.initial_measurement_sigma(
+            frames, self.background_volume
+        )
+        start = {
+            "measurement_variance": sigma**2,
+            "process_noise": 0.1 * sigma**2,
+            "clutter_rate": 0.5 * np.mean([len(points) for points in frames]),
+            "points_per_object": 3.0,
+            "detection_probability": 0.9,
+            "birth_velocity_variance": (self.background_volume ** (1 / frames[0].shape[1]) / 10) ** 2,
+            "survival_probability": 0.99,
+        }
+        return TrackingModel(**(start | fixed))
 
     def run(self, detections):
-        """Track through a sequence of frames.
+        """Learn the parameters left as None, then track through the frames with the learned model.
 
         Parameters
         ----------
-        detections : list of array-like of shape (n_detections_t, 2)
-            One array per frame (for example ``Scenario.detections``).
+        detections : list of array-like of shape (n_detections_t, d)
+            One array per frame (for example ``Scenario.detections``); every frame has the same
+            number ``d`` of columns (an empty frame may be ``[]``).
+
+        Returns
+        -------
+        TrackingResult
+            The last pass, with the learned model.
+        """
+        self._check_parameters()
+        frames = check_detections(detections)
+        fixed = self._fixed()
+        n_detections = max(sum(len(points) for points in frames), 1)
+
+        def e_step(model):
+            result = self.track(frames, model)
+            objective = sum(record.fit.objective[-1] for record in result.frames) / n_detections
+            return result, objective
+
+        def m_step(result, model):
+            statistics = learning.sequence_statistics(result, self.existence_threshold)
+            return replace(learning.update_model(statistics, model), **fixed)
+
+        learns = len(fixed) < len(TrackingModel.__dataclass_fields__)
+        learning_run = run_em(
+            e_step,
+            m_step,
+            self._initial_model(frames),
+            max_iter=self.learning_max_iter if learns else 0,
+            tol=self.learning_tol,
+        )
+        self.model_ = learning_run.parameters
+        self.learning_lower_bounds_ = learning_run.lower_bounds
+        self.n_learning_iter_ = learning_run.n_iter
+        self.learning_converged_ = learning_run.converged or not learns
+        self.measurement_sigma_ = float(np.sqrt(self.model_.measurement_variance))
+        self.process_noise_ = self.model_.process_noise
+        self.clutter_rate_ = self.model_.clutter_rate
+        self.points_per_object_ = self.model_.points_per_object
+        self.detection_probability_ = self.model_.detection_probability
+        self.birth_velocity_sigma_ = float(np.sqrt(self.model_.birth_velocity_variance))
+        self.survival_probability_ = self.model_.survival_probability
+        return self.track(frames, self.model_)
+
+    # -- tracking: one pass with a given model -------------------------------------------------------
+    def track(self, detections, model):
+        """One tracking pass with the parameters ``model`` (no learning): the six steps per frame.
+
+        Parameters
+        ----------
+        detections : list of array-like of shape (n_detections_t, d)
+        model : TrackingModel
 
         Returns
         -------
         TrackingResult
         """
         self._check_parameters()
-        transition, process_covariance = constant_velocity_model(self.process_noise)
-        measurement_covariance = self.measurement_sigma**2 * np.eye(N_POSITION)
-        measurement_factor = precision_cholesky(measurement_covariance, "tied")
-        birth_covariance = np.diag(
-            [self.measurement_sigma**2] * N_POSITION + [self.birth_velocity_sigma**2] * N_POSITION
-        )
-        birth_log_odds = np.log(self.birth_prior) - np.log1p(-self.birth_prior)
-        ids = np.empty(0, dtype=int)
-        means, covariances = np.empty((0, 4)), np.empty((0, 4, 4))
-        existence = np.empty(0)
+        frames = check_detections(detections)
+        n_position = frames[0].shape[1]
+        transition, process_covariance = constant_velocity_model(model.process_noise, n_dimensions=n_position)
+        measurement = MeasurementModel.from_covariance(model.measurement_variance * np.eye(n_position))
+        tracks = Tracks.empty(2 * n_position)
         next_id = 0
-        result = TrackingResult([], [], [])
+        result = TrackingResult([], [], [], model)
         # Thousands of tiny factorisations: idle OpenBLAS threads spinning between them cost more than they save.
         with single_threaded_blas():
-            for frame, points in enumerate(detections):
-                points = np.asarray(points, dtype=np.float64).reshape(-1, N_POSITION)
-                if not np.all(np.isfinite(points)):
-                    raise ValueError(f"detections of frame {frame} must be finite")
-                means, covariances = kalman_predict(means, covariances, transition, process_covariance)
-                predicted = self.survival_probability * existence
-                fit = map_em_frame(
-                    points,
-                    means,
-                    covariances,
-                    measurement_covariance,
-                    self.background_volume,
-                    self.max_iter,
-                    self.tol,
-                    measurement_factor,
-                )
-                means, covariances = fit.state_means, fit.state_covariances
-                log_odds = (
-                    np.log(predicted)
-                    - np.log1p(-predicted)
-                    + log_existence_ratio(
-                        fit, predicted, self.background_volume, self.points_per_object, self.detection_probability
+            for points in frames:
+                predicted = self._predict(tracks, transition, process_covariance, model.survival_probability)
+                fit, restarted = self._map_em(points, predicted, model, measurement)
+                updated = self._update_existence(predicted, fit, model)
+                kept = self._prune(updated)
+                births = self._birth(points, fit, restarted, predicted, model, measurement, next_id)
+                next_id += len(births.ids)
+                tracks = kept.extend(births)
+                result.frames.append(
+                    FrameRecord(
+                        points, updated.ids, updated.existence, fit, births.ids, predicted.ids[restarted], tracks
                     )
                 )
-                existence = _logistic(log_odds)
-                record = FrameRecord(ids, existence, fit, np.empty(0, dtype=int))
-                keep = existence >= self.prune_threshold
-                ids, means, covariances, existence = ids[keep], means[keep], covariances[keep], existence[keep]
-                unexplained = fit.resp[:, -1] > 0.5
-                clusters = birth_clusters(
-                    points[unexplained], self.birth_gate * self.measurement_sigma, self.min_birth_detections
-                )
-                if clusters:
-                    centres = np.array([points[unexplained][cluster].mean(axis=0) for cluster in clusters])
-                    # Each cluster against the fitted mixture, which explains it as clutter.
-                    log_density = log_gaussian_density_from_precision_cholesky(
-                        points[unexplained], centres, measurement_factor, "tied"
-                    )
-                    in_cluster = np.zeros(log_density.shape, dtype=bool)
-                    for c, cluster in enumerate(clusters):
-                        in_cluster[cluster, c] = True
-                    log_clutter, log_tracks = log_other_intensity(
-                        fit, predicted, self.background_volume, self.points_per_object, self.detection_probability
-                    )
-                    log_rest = logsumexp(np.hstack([log_clutter, log_tracks])[unexplained], axis=1)
-                    log_ratio = extended_object_log_ratio(
-                        np.where(in_cluster, log_density, -np.inf),
-                        np.broadcast_to(log_rest[:, None], log_density.shape),
-                        self.points_per_object,
-                        self.detection_probability,
-                    )
-                    record.births = np.arange(next_id, next_id + len(clusters))
-                    next_id += len(clusters)
-                    ids = np.concatenate([ids, record.births])
-                    means = np.vstack([means, np.hstack([centres, np.zeros_like(centres)])])
-                    covariances = np.concatenate(
-                        [covariances, np.repeat(birth_covariance[None], len(clusters), axis=0)]
-                    )
-                    existence = np.concatenate([existence, _logistic(birth_log_odds + log_ratio)])
-                reported = existence >= self.existence_threshold
-                result.track_ids.append(ids[reported])
-                result.track_positions.append(means[reported, :N_POSITION])
-                result.frames.append(record)
+                self._report(tracks, result, n_position)
         return result
 
+    def _predict(self, tracks, transition, process_covariance, survival_probability):
+        """Step 1: Kalman prediction of every state, and ``r <- p_S r``."""
+        means, covariances = kalman_predict(tracks.means, tracks.covariances, transition, process_covariance)
+        return Tracks(tracks.ids, means, covariances, survival_probability * tracks.existence)
 
-def _logistic(log_odds):
-    """``1 / (1 + exp(-x))`` without overflow warnings."""
-    return np.exp(-np.logaddexp(0.0, -log_odds))
+    def _map_em(self, points, predicted, model, measurement):
+        """Step 2: the frame's MAP-EM, and a restart of newborns at unexplained clusters.
 
+        Returns the kept :class:`FrameFit` and a boolean mask of the restarted tracks.
+        """
 
-def per_frame_em(detections, n_components, background_volume, *, covariance_type="full", random_state=None):
-    """Baseline: plain EM in every frame on its own, with a background component.
-
-    Frame ``t`` is fitted by :class:`gmmlib.GaussianMixture` with ``n_components[t]``
-    components (at most the number of detections) and ``background_volume``, from a k-means++
-    start; the estimated positions are the component means. No memory between frames, no prior.
-
-    Parameters
-    ----------
-    detections : list of array-like of shape (n_detections_t, 2)
-    n_components : sequence of int
-        Components per frame (for example the true number of objects, which favours the baseline).
-    background_volume : float
-    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
-    random_state : None, int or numpy.random.Generator, default=None
-
-    Returns
-    -------
-    positions : list of ndarray of shape (n_components_t, 2)
-    n_not_converged : int
-        Frames in which EM stopped at ``max_iter`` (their ``ConvergenceWarning`` is counted here
-        instead of being printed).
-    """
-    if len(n_components) != len(detections):
-        raise ValueError(f"n_components must have one entry per frame ({len(detections)}), got {len(n_components)}")
-    rng = check_random_state(random_state)
-    positions, n_not_converged = [], 0
-    with single_threaded_blas():  # many small fits: spinning OpenBLAS threads would slow them several-fold
-        for points, k in zip(detections, n_components):
-            points = np.asarray(points, dtype=np.float64).reshape(-1, N_POSITION)
-            k = min(int(k), len(points))
-            if k == 0:
-                positions.append(np.empty((0, N_POSITION)))
-                continue
-            model = GaussianMixture(
-                k, covariance_type=covariance_type, background_volume=background_volume, random_state=rng
+        def fit_from(start_positions=None):
+            return map_em_frame(
+                points,
+                predicted.means,
+                predicted.covariances,
+                measurement.covariance,
+                self.background_volume,
+                self.max_iter,
+                self.tol,
+                start_positions=start_positions,
+                measurement=measurement,
             )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(points)
-            n_not_converged += not model.converged_
-            positions.append(model.means_)
-    return positions, n_not_converged
+
+        fit = fit_from()
+        restarted, positions = self._restart_positions(points, fit, predicted, model, measurement)
+        if not np.any(restarted):
+            return fit, restarted
+        start = fit.positions.copy()
+        start[restarted] = positions
+        second = fit_from(start)
+        if second.objective[-1] <= fit.objective[-1]:
+            return fit, np.zeros_like(restarted)
+        return second, restarted
+
+    def _restart_positions(self, points, fit, predicted, model, measurement):
+        """Which newborns restart (a boolean mask), and the unexplained clusters' centres they restart at.
+
+        A newborn restarts when its velocity is still unknown (variance above half of
+        ``sigma_v^2``), it explains less than a point and its predicted existence is at least
+        ``restart_threshold``; it takes the cluster most likely under its prediction,
+        ``-log N(centre | H m_j, H P_j H^T + R / n_c)``, inside the 99.9 % gate, one cluster per
+        newborn (an optimal assignment).
+        """
+        n_position = points.shape[1]
+        restarted = np.zeros(len(predicted.ids), dtype=bool)
+        velocity_variance = np.diagonal(predicted.covariances[:, n_position:, n_position:], axis1=1, axis2=2)
+        candidates = np.flatnonzero(
+            (np.max(velocity_variance, axis=1, initial=0) > 0.5 * model.birth_velocity_variance)
+            & (fit.resp[:, :-1].sum(axis=0) < 1)
+            & (predicted.existence >= self.restart_threshold)
+        )
+        centres, sizes, _ = self._unexplained_clusters(points, fit, model) if len(candidates) else ([], [], [])
+        if not len(centres):
+            return restarted, np.empty((0, n_position))
+        spread = (
+            predicted.covariances[candidates][:, None, :n_position, :n_position]
+            + measurement.covariance / sizes[None, :, None, None]
+        )
+        offsets = centres[None] - predicted.means[candidates][:, None, :n_position]
+        mahalanobis = np.einsum("jcd,jcd->jc", offsets, np.linalg.solve(spread, offsets[..., None])[..., 0])
+        cost = 0.5 * (mahalanobis + np.linalg.slogdet(spread)[1])
+        inside = mahalanobis <= chi2.ppf(0.999, n_position)
+        rows, columns = linear_sum_assignment(np.where(inside, cost, cost.max() + 1e6))
+        pairs = sorted((candidates[r], c) for r, c in zip(rows, columns) if inside[r, c])
+        restarted[[track for track, _ in pairs]] = True
+        return restarted, centres[[column for _, column in pairs]].reshape(-1, n_position)
+
+    def _unexplained_clusters(self, points, fit, model):
+        """Centres and sizes of the clusters of detections the background explains best."""
+        unexplained = points[fit.resp[:, -1] > 0.5]
+        clusters = birth_clusters(
+            unexplained, self.birth_gate * np.sqrt(model.measurement_variance), self.min_birth_detections
+        )
+        centres = np.array([unexplained[c].mean(axis=0) for c in clusters]).reshape(-1, points.shape[1])
+        return centres, np.array([len(c) for c in clusters], dtype=float), [unexplained[c] for c in clusters]
+
+    def _update_existence(self, predicted, fit, model):
+        """Step 3: the tracks at their MAP states, with ``logit r <- logit r + log L_k``."""
+        log_odds = _log_odds(predicted.existence) + log_existence_ratio(
+            fit, predicted.existence, model, self.background_volume
+        )
+        return Tracks(predicted.ids, fit.state_means, fit.state_covariances, _logistic(log_odds))
+
+    def _prune(self, tracks):
+        """Step 4: delete the tracks with ``r < prune_threshold``."""
+        return tracks.select(tracks.existence >= self.prune_threshold)
+
+    def _birth(self, points, fit, restarted, predicted, model, measurement, next_id):
+        """Step 5: a new track at every unexplained cluster that no restarted track took."""
+        n_position = points.shape[1]
+        centres, _, members = self._unexplained_clusters(points, fit, model)
+        if len(centres) and np.any(restarted):
+            taken = np.linalg.norm(centres[:, None] - fit.positions[restarted][None], axis=2).min(axis=1)
+            free = taken > self.birth_gate * np.sqrt(model.measurement_variance)
+            centres, members = centres[free], [m for m, f in zip(members, free) if f]
+        if not len(centres):
+            return Tracks.empty(2 * n_position)
+        # Each cluster against the frame's other explanations: clutter and the tracks.
+        unexplained = np.concatenate(members)
+        log_density = log_measurement_density(unexplained, centres, measurement.whitener, measurement.log_det)
+        bounds = np.cumsum([0] + [len(m) for m in members])
+        in_cluster = np.zeros(log_density.shape, dtype=bool)
+        for c in range(len(members)):
+            in_cluster[bounds[c] : bounds[c + 1], c] = True
+        log_tracks = log_measurement_density(unexplained, fit.positions, measurement.whitener, measurement.log_det)
+        with np.errstate(divide="ignore"):
+            log_tracks = log_tracks + np.log(
+                predicted.existence * model.detection_probability * model.points_per_object
+            )
+            log_clutter = np.log(model.clutter_rate / self.background_volume)
+        log_rest = np.logaddexp(_normalise_rows(log_tracks)[0], log_clutter)
+        log_ratio = extended_object_log_ratio(
+            np.where(in_cluster, log_density, -np.inf),
+            np.broadcast_to(log_rest[:, None], log_density.shape),
+            model.points_per_object,
+            model.detection_probability,
+        )
+        n_births = len(centres)
+        covariance = np.diag([model.measurement_variance] * n_position + [model.birth_velocity_variance] * n_position)
+        return Tracks(
+            np.arange(next_id, next_id + n_births),
+            np.hstack([centres, np.zeros_like(centres)]),
+            np.repeat(covariance[None], n_births, axis=0),
+            _logistic(_log_odds(self.birth_prior) + log_ratio),
+        )
+
+    def _report(self, tracks, result, n_position):
+        """Step 6: the tracks with ``r >= existence_threshold``."""
+        reported = tracks.existence >= self.existence_threshold
+        result.track_ids.append(tracks.ids[reported])
+        result.track_positions.append(tracks.means[reported, :n_position])
