@@ -11,7 +11,7 @@ import pathlib
 
 import numpy as np
 
-from .outputs import generated_folder
+from .outputs import claim_file, generated_folder, write_generated_file
 
 KINDS = {int: numbers.Integral, float: numbers.Real, str: str, bool: bool}
 
@@ -121,9 +121,9 @@ def save_figure(figure, output_dir, name, **kwargs):
     # The metadata keys that carry a version or a date, per format.
     metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None}}
     suffix = pathlib.Path(name).suffix.lstrip(".")
-    if suffix not in metadata:
-        raise ValueError(f"name must end in .png or .pdf, got {name!r}")
-    figure.savefig(pathlib.Path(output_dir) / name, metadata=metadata[suffix], **kwargs)
+    if suffix not in metadata or pathlib.Path(name).name != name:
+        raise ValueError(f"name must be a file name ending in .png or .pdf, got {name!r}")
+    figure.savefig(claim_file(pathlib.Path(output_dir) / name), metadata=metadata[suffix], **kwargs)
     return name
 
 
@@ -141,6 +141,7 @@ def _plain(value):
 def write_summary(summary, output_dir):
     """Write the notebook's key figures to ``output_dir/summary.json`` (sorted keys); return them."""
     plain = _plain(summary)
-    path = pathlib.Path(output_dir) / "summary.json"
-    path.write_text(json.dumps(plain, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    write_generated_file(
+        pathlib.Path(output_dir) / "summary.json", json.dumps(plain, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    )
     return plain

@@ -1,11 +1,11 @@
 """Files and folders gmmlib generates, marked so that it never replaces anything it did not create.
 
-Every folder gmmlib generates holds a marker file, ``.gmmlib-generated``, whose lines name the
-entries of that folder that gmmlib generated; the line ``.`` stands for the folder itself (all of
-its content is generated). gmmlib replaces a folder only if its marker lists ``.``, and a file only
-if the marker of its folder lists the file's name. Anything else that is in the way is refused with
-:class:`NotGeneratedError`, naming the path; nothing is removed. An empty folder, or one that does
-not exist, may always be taken.
+Every folder gmmlib writes into holds a marker file, ``.gmmlib-generated``, whose lines name the
+entries of that folder that gmmlib generated; the line ``.`` says that gmmlib created the folder
+itself. gmmlib writes into a folder it created (or an empty one, or a new one), and replaces or
+removes only the entries a marker lists; a user's file dropped into a generated folder stays.
+Anything else in the way is refused with :class:`NotGeneratedError`, naming the path; nothing is
+removed.
 
 Used by the report runner (``reports/NN_topic/``, ``reports/index.html``) and by the generators that
 write data into a notebook's ``output_dir`` (e.g. :func:`gmmlib.speech.generate_corpus`).
@@ -18,6 +18,7 @@ command line (standard library only, so it runs without gmmlib's dependencies; `
 """
 
 import argparse
+import contextlib
 import os
 import pathlib
 import secrets
@@ -88,6 +89,34 @@ def check_file(path):
         raise NotGeneratedError(f"{path} exists and gmmlib did not generate it; move it away or choose another path")
 
 
+def _clear(folder):
+    """Remove what gmmlib generated inside ``folder`` and nothing else; return the removed paths.
+
+    That is the entries its marker lists (a listed folder with all it holds: a writer such as zarr
+    filled it), and, within each subfolder gmmlib generated, the same again; such a subfolder goes
+    too once nothing else is left in it. A user's file or folder stays wherever it is.
+    """
+    listed = _entries(folder) - {WHOLE_FOLDER}
+    removed = []
+    for path in sorted(folder.iterdir()):
+        if path.name == MARKER:
+            continue
+        if path.is_dir() and not path.is_symlink() and is_generated(path):
+            removed += _clear(path)
+            if all(entry.name == MARKER for entry in path.iterdir()):
+                shutil.rmtree(path)
+                removed.append(path)
+        elif path.name in listed:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+    if folder.exists():
+        _write_marker(folder, {name for name in _entries(folder) if (folder / name).exists() or name == WHOLE_FOLDER})
+    return removed
+
+
 def generated_folder(path, *, clear=False):
     """Create, or reuse, a folder that gmmlib generates; return it as a ``pathlib.Path``.
 
@@ -95,8 +124,9 @@ def generated_folder(path, *, clear=False):
     ----------
     path : str or path-like
     clear : bool, default=False
-        Remove the folder's content first (only ever a folder gmmlib generated), so that no file
-        of an earlier run is mistaken for this run's.
+        First remove what gmmlib generated in it (the entries its marker lists, and generated
+        subfolders), so that no file of an earlier run is mistaken for this run's; anything a user
+        put there stays.
 
     Raises
     ------
@@ -106,14 +136,43 @@ def generated_folder(path, *, clear=False):
     path = pathlib.Path(path)
     check_folder(path)
     if clear and path.is_dir():
-        for entry in path.iterdir():
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
+        _clear(path)
     path.mkdir(parents=True, exist_ok=True)
     _record(path, WHOLE_FOLDER)
     return path
+
+
+def claim_file(path):
+    """Check that gmmlib may write ``path`` and list it in its folder's marker; return it as a ``pathlib.Path``.
+
+    For files another library writes (a figure, an executed notebook, a GIF): the caller writes
+    ``path`` right after.
+
+    Raises
+    ------
+    NotGeneratedError
+        If ``path`` exists and gmmlib did not generate it.
+    """
+    path = pathlib.Path(path)
+    check_file(path)
+    _record(path.parent, path.name)
+    return path
+
+
+@contextlib.contextmanager
+def recording_new_entries(folder):
+    """List in ``folder``'s marker every entry that appears in it during the ``with`` block.
+
+    For writers that create files and folders of their own choosing (zarr, a copied tree), in a
+    folder gmmlib generates.
+    """
+    folder = pathlib.Path(folder)
+    before = set(os.listdir(folder))
+    try:
+        yield folder
+    finally:
+        for name in sorted(set(os.listdir(folder)) - before - {MARKER}):
+            _record(folder, name)
 
 
 def write_generated_file(path, content):
@@ -128,9 +187,7 @@ def write_generated_file(path, content):
     NotGeneratedError
         If ``path`` exists and gmmlib did not generate it.
     """
-    path = pathlib.Path(path)
-    check_file(path)
-    _record(path.parent, path.name)
+    path = claim_file(path)
     # A fresh name in the same folder (so that os.replace is atomic), created exclusively: never a user's file.
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
     stream = open(temporary, "xb")
@@ -147,27 +204,19 @@ def write_generated_file(path, content):
 def remove_generated(folder):
     """Remove what gmmlib generated in ``folder``, and nothing else; return the removed paths.
 
-    That is ``folder`` itself if its marker lists ``.``; otherwise the files its marker lists, its
-    subfolders whose own marker lists ``.``, and then the marker. A user's file or folder, and the
-    folder itself when it holds any, stay.
+    The entries its marker lists and the subfolders gmmlib generated (see :func:`generated_folder`),
+    then ``folder`` itself if gmmlib generated it and nothing else is left in it. A user's file or
+    folder, and every folder holding one, stay.
     """
     folder = pathlib.Path(folder)
     if not folder.is_dir() or folder.is_symlink():
         return []
-    if is_generated(folder):
+    removed = _clear(folder)
+    if is_generated(folder) and all(entry.name == MARKER for entry in folder.iterdir()):
         shutil.rmtree(folder)
-        return [folder]
-    removed = []
-    for name in sorted(_entries(folder) - {WHOLE_FOLDER}):
-        path = folder / name
-        if path.is_file() or path.is_symlink():
-            path.unlink()
-            removed.append(path)
-    for path in sorted(folder.iterdir()):
-        if path.is_dir() and not path.is_symlink() and is_generated(path):
-            shutil.rmtree(path)
-            removed.append(path)
-    _write_marker(folder, set())
+        removed.append(folder)
+    elif _entries(folder) == set():
+        (folder / MARKER).unlink(missing_ok=True)
     return removed
 
 

@@ -23,6 +23,7 @@ from scipy.special import logsumexp
 from ._validation import _describe, check_data
 from .em import e_step, log_weighted_densities
 from .gaussian import full_covariance
+from .outputs import claim_file
 
 
 def component_colors(n_components):
@@ -685,14 +686,14 @@ def save_animation(animation, output_dir, name, fps=4, dpi=80, palette_size=256)
     >>> image._repr_html_().startswith('<img src="data:image/gif;base64,')
     True
     """
-    if not isinstance(name, str) or not name.endswith(".gif"):
+    if not isinstance(name, str) or not name.endswith(".gif") or pathlib.Path(name).name != name:
         raise ValueError(f"name must be a file name ending in .gif, got {name!r}")
     for value, label in ((fps, "fps"), (dpi, "dpi")):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"{label} must be a positive number, got {value!r}")
     if isinstance(palette_size, bool) or not isinstance(palette_size, int) or not 2 <= palette_size <= 256:
         raise ValueError(f"palette_size must be an int from 2 to 256, got {palette_size!r}")
-    animation.save(pathlib.Path(output_dir) / name, writer=_GifWriter(fps, palette_size), dpi=dpi)
+    animation.save(claim_file(pathlib.Path(output_dir) / name), writer=_GifWriter(fps, palette_size), dpi=dpi)
     return name
 
 

@@ -71,7 +71,16 @@ except ModuleNotFoundError as exc:  # the report needs the "notebooks" extra, th
     ) from exc
 
 from .notebook import ParameterError, _shown
-from .outputs import NotGeneratedError, check_file, check_folder, generated_folder, is_generated, write_generated_file
+from .outputs import (
+    NotGeneratedError,
+    check_file,
+    check_folder,
+    claim_file,
+    generated_folder,
+    is_generated,
+    recording_new_entries,
+    write_generated_file,
+)
 
 KERNEL_NAME = "python3"
 STEM_PATTERN = re.compile(r"\d\d_\w+")  # the notebooks' own NN_topic names, as section keys
@@ -433,7 +442,7 @@ def render_html(nb, folder, stem):
     ):
         exporter = HTMLExporter(**offline, **options)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": _title(nb, stem)}})
-        (folder / name).write_text(body, encoding="utf-8")
+        write_generated_file(folder / name, body)
 
 
 def copy_mathjax(reports_dir):
@@ -447,9 +456,11 @@ def copy_mathjax(reports_dir):
     source = f"jupyter-server-mathjax {importlib.metadata.version('jupyter-server-mathjax')}\n"
     if is_generated(folder) and stamp.is_file() and stamp.read_text(encoding="utf-8") == source:
         return folder
-    generated_folder(folder, clear=True)
-    shutil.copytree(pathlib.Path(MATHJAX_PACKAGE.submodule_search_locations[0]) / "static", folder, dirs_exist_ok=True)
-    stamp.write_text(source, encoding="utf-8")
+    with recording_new_entries(generated_folder(folder, clear=True)):
+        shutil.copytree(
+            pathlib.Path(MATHJAX_PACKAGE.submodule_search_locations[0]) / "static", folder, dirs_exist_ok=True
+        )
+    write_generated_file(stamp, source)
     return folder
 
 
@@ -483,7 +494,7 @@ def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
     """
     stem = notebook.stem
     folder = generated_folder(reports_dir / stem, clear=True)
-    executed = folder / f"{stem}.ipynb"
+    executed = claim_file(folder / f"{stem}.ipynb")
     # Relative to the notebook's folder (its working directory), like the notebooks' own default.
     injected = {**parameters, "output_dir": os.path.relpath(folder.resolve(), notebook.parent.resolve())}
     declared = declared_parameters(notebook)
@@ -519,8 +530,13 @@ def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
         title = _title(nb, stem)
         render_html(nb, folder, stem)
     summary_path = folder / "summary.json"
-    summary = json.loads(summary_path.read_text()) if error is None and summary_path.exists() else None
-    if error is None and summary is None:
+    summary = None
+    if error is None and summary_path.exists():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except ValueError as exc:  # not UTF-8, or not JSON: this notebook's failure, not the run's
+            error = f"summary.json is not valid JSON: {exc}"
+    elif error is None:
         error = "no summary.json: the notebook did not write_summary(..., output_dir)"
     provenance["status"] = "ok" if error is None else "failed"
     if error is not None:
@@ -535,7 +551,7 @@ def _json_text(content):
 
 
 def _write_json(path, content):
-    path.write_text(_json_text(content))
+    write_generated_file(path, _json_text(content))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from gmmlib.outputs import (
     NotGeneratedError,
     check_file,
     check_folder,
+    claim_file,
     generated_folder,
     is_generated,
+    recording_new_entries,
     remove_generated,
     write_generated_file,
 )
@@ -55,15 +57,28 @@ def test_a_symlink_to_a_users_folder_is_refused(tmp_path):
     assert (target / "data.txt").read_text() == "keep me"
 
 
-def test_clear_empties_only_a_generated_folder(tmp_path):
+def test_clear_removes_what_gmmlib_wrote_and_keeps_a_users_file(tmp_path):
     folder = generated_folder(tmp_path / "out")
-    (folder / "old.png").write_bytes(b"old")
-    (folder / "sub").mkdir()
+    write_generated_file(folder / "summary.json", "{}")
+    claim_file(folder / "figure.png").write_bytes(b"png")  # written by another library
+    with recording_new_entries(folder):  # a writer that chooses its own names, like zarr
+        (folder / "store").mkdir()
+        (folder / "store" / "chunk").write_bytes(b"1")
+    audio = generated_folder(folder / "audio")
+    claim_file(audio / "a.wav").write_bytes(b"wav")
+    (folder / "my_notes.txt").write_text("keep me")  # the user's, dropped into a generated folder
+    (audio / "mine.wav").write_bytes(b"keep me too")
     generated_folder(folder)
-    assert (folder / "old.png").exists()
+    assert (folder / "figure.png").exists()
     generated_folder(folder, clear=True)
-    assert sorted(p.name for p in folder.iterdir()) == [MARKER]
-    assert is_generated(folder)
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        MARKER,
+        "audio",
+        f"audio/{MARKER}",
+        "audio/mine.wav",
+        "my_notes.txt",
+    ]
+    assert (folder / "my_notes.txt").read_text() == "keep me" and is_generated(folder)
 
 
 def test_generated_files_are_rewritten_and_a_users_file_is_not(tmp_path):
@@ -125,14 +140,15 @@ def test_checks_change_nothing(tmp_path):
 def test_remove_generated_removes_only_what_gmmlib_generated(tmp_path):
     reports = tmp_path / "reports"
     generated_folder(reports / "00_quickstart")
-    (reports / "00_quickstart" / "figure.png").write_bytes(b"png")
+    claim_file(reports / "00_quickstart" / "figure.png").write_bytes(b"png")
     write_generated_file(reports / "index.html", "<p></p>")
     users = {"README.md": "mine", "params/small.yaml": "seed: 1\n", "notes/a.txt": "mine", "summary.json": "{}"}
     for name, content in users.items():
         (reports / name).parent.mkdir(parents=True, exist_ok=True)
         (reports / name).write_text(content)
 
-    assert remove_generated(reports) == [reports / "index.html", reports / "00_quickstart"]
+    quickstart = reports / "00_quickstart"
+    assert remove_generated(reports) == [quickstart / "figure.png", quickstart, reports / "index.html"]
     assert {path.relative_to(reports).as_posix(): path.read_text() for path in reports.rglob("*.*")} == users
     assert not (reports / MARKER).exists()
     assert remove_generated(reports) == []
@@ -140,10 +156,14 @@ def test_remove_generated_removes_only_what_gmmlib_generated(tmp_path):
 
 def test_remove_generated_takes_a_whole_generated_folder_and_leaves_a_missing_one(tmp_path):
     folder = generated_folder(tmp_path / "out")
-    (folder / "sub").mkdir()
-    assert remove_generated(folder) == [folder]
+    with recording_new_entries(folder):
+        (folder / "sub").mkdir()
+    assert remove_generated(folder) == [folder / "sub", folder]
     assert not folder.exists()
     assert remove_generated(tmp_path / "never") == []
+    kept = generated_folder(tmp_path / "kept")
+    (kept / "mine.txt").write_text("keep me")
+    assert remove_generated(kept) == [] and (kept / "mine.txt").read_text() == "keep me"
 
 
 def test_clean_runs_from_the_command_line_with_the_standard_library_only(tmp_path):
@@ -157,3 +177,32 @@ def test_clean_runs_from_the_command_line_with_the_standard_library_only(tmp_pat
     assert process.returncode == 0, process.stderr
     assert process.stdout == f"removed {folder}\n"
     assert [path.name for path in (tmp_path / "reports").iterdir()] == ["README.md"]
+
+
+def test_notebook_helpers_write_only_their_own_files(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from gmmlib.notebook import prepare_output_dir, save_figure, write_summary
+
+    users = tmp_path / "users"
+    users.mkdir()
+    (users / "summary.json").write_text("mine")
+    (users / "mine.png").write_bytes(b"mine")
+    figure = plt.figure()
+    with pytest.raises(NotGeneratedError, match=r"summary\.json exists and gmmlib did not generate it"):
+        write_summary({"a": 1}, users)
+    with pytest.raises(NotGeneratedError, match=r"mine\.png exists and gmmlib did not generate it"):
+        save_figure(figure, users, "mine.png")
+    with pytest.raises(ValueError, match=r"name must be a file name ending in \.png or \.pdf"):
+        save_figure(figure, prepare_output_dir(str(tmp_path / "out")), "../users/mine.png")
+    assert (users / "summary.json").read_text() == "mine" and (users / "mine.png").read_bytes() == b"mine"
+    out = prepare_output_dir(str(tmp_path / "out"))
+    save_figure(figure, out, "figure.png")
+    write_summary({"a": 1}, out)
+    save_figure(figure, out, "figure.png")  # the package's own files are replaced
+    plt.close(figure)
+    assert sorted(_entries_of(out)) == [".", "figure.png", "summary.json"]
+
+
+def _entries_of(folder):
+    return (folder / MARKER).read_text().split()

@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from gmmlib import notebook_index, report
-from gmmlib.outputs import MARKER
+from gmmlib.outputs import MARKER, claim_file
 
 font_manager.findfont("DejaVu Sans")  # builds the font cache outside any notebook output
 
@@ -257,15 +257,17 @@ def test_two_runs_write_identical_files(tiny, tmp_path, capsys):
     assert snapshot(reports) == users
 
 
-def test_stale_files_of_an_earlier_run_are_removed(tiny, tmp_path, capsys):
+def test_stale_files_of_an_earlier_run_are_removed_and_a_users_file_kept(tiny, tmp_path, capsys):
     reports = tmp_path / "reports"
     assert run("--reports-dir", reports, tiny) == 0
-    (reports / "01_tiny" / "old_figure.png").write_bytes(b"left by an earlier run")
+    claim_file(reports / "01_tiny" / "old_figure.png").write_bytes(b"left by an earlier run")
+    (reports / "01_tiny" / "my_notes.txt").write_text("the user's, dropped into the report folder")
     params = write_yaml(tmp_path / "params.yaml", {"01_tiny": {"n_samples": 1}})
 
     assert run("--params", params, "--reports-dir", reports, tiny) == 1
     assert not (reports / "01_tiny" / "old_figure.png").exists()
     assert not (reports / "01_tiny" / "summary.json").exists()
+    assert (reports / "01_tiny" / "my_notes.txt").read_text() == "the user's, dropped into the report folder"
     assert json.loads((reports / "summary.json").read_text()) == {}
 
 
@@ -552,3 +554,20 @@ def test_real_notebook_twice_gives_the_same_summary_text_and_figures(tmp_path, c
         assert (first / name).read_bytes() == (second / name).read_bytes(), f"{name} differs between runs"
     provenance = json.loads((second / "provenance.json").read_text())
     assert {name: provenance["parameters"][name] for name in small} == small
+
+
+def test_a_notebook_writing_a_broken_summary_fails_alone(tmp_path, capsys):
+    """A summary.json that is not JSON is that notebook's failure; the other notebooks still run."""
+    code = "from gmmlib.notebook import prepare_output_dir\nfrom gmmlib.outputs import write_generated_file\n"
+    notebooks = [
+        write_notebook(tmp_path / "notebooks", stem, 'output_dir = "../reports/{stem}"', [code + write])
+        for stem, write in (
+            ("01_broken", "write_generated_file(prepare_output_dir(output_dir) / 'summary.json', '{not json')"),
+            ("02_good", "write_generated_file(prepare_output_dir(output_dir) / 'summary.json', '{}')"),
+        )
+    ]
+    reports = tmp_path / "reports"
+    assert run("--reports-dir", reports, *notebooks) == 1
+    error = capsys.readouterr().err
+    assert "01_broken" in error and "summary.json is not valid JSON" in error
+    assert json.loads((reports / "summary.json").read_text()) == {"02_good": {}}

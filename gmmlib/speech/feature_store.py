@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import _describe, check_scalar
-from ..outputs import generated_folder
+from ..outputs import generated_folder, recording_new_entries
 from .audio import (
     _check_folder,
     _check_path,
@@ -172,20 +172,22 @@ def write_features_zarr(
         sample_rate = most_common_rate(rates)
     # Unknown or bad options are refused here, before the store is created or replaced.
     speech_features(np.zeros(1), sample_rate, **speech_options)
-    root = zarr.open_group(generated_folder(store, clear=True), mode="a")  # the folder holds only the marker
-    root.attrs.update({"complete": False, "sample_rate": sample_rate, "speech_features": options})
-    skipped, files, offsets, buffer = [], [], [0], _ChunkBuffer(root, chunk_frames, dtype)
-    loaded = _read_files(tqdm(paths, desc="features", unit="file", disable=not progress), skipped)
-    for utterance in _resampled(loaded, sample_rate, skipped):
-        buffer.append(speech_features(utterance.signal, sample_rate, **speech_options))
-        files.append(utterance.name)
-        offsets.append(buffer.n_frames)
-    buffer.flush()
-    root.attrs.update({"files": files, "skipped": sorted(skipped)})
-    if not files:
-        raise _no_usable_file_error(folder, skipped)
-    root.create_array("file_offsets", data=np.array(offsets, dtype=np.int64))
-    root.attrs["complete"] = True
+    store_folder = generated_folder(store, clear=True)
+    with recording_new_entries(store_folder):  # what zarr writes is listed, so that a rerun may replace it
+        root = zarr.open_group(store_folder, mode="a")
+        root.attrs.update({"complete": False, "sample_rate": sample_rate, "speech_features": options})
+        skipped, files, offsets, buffer = [], [], [0], _ChunkBuffer(root, chunk_frames, dtype)
+        loaded = _read_files(tqdm(paths, desc="features", unit="file", disable=not progress), skipped)
+        for utterance in _resampled(loaded, sample_rate, skipped):
+            buffer.append(speech_features(utterance.signal, sample_rate, **speech_options))
+            files.append(utterance.name)
+            offsets.append(buffer.n_frames)
+        buffer.flush()
+        root.attrs.update({"files": files, "skipped": sorted(skipped)})
+        if not files:
+            raise _no_usable_file_error(folder, skipped)
+        root.create_array("file_offsets", data=np.array(offsets, dtype=np.int64))
+        root.attrs["complete"] = True
     return open_features_zarr(store)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import signal as sp_signal
 
 from .._validation import _describe, check_scalar
-from ..outputs import generated_folder
+from ..outputs import claim_file, generated_folder
 from .audio import Corpus, Utterance, write_wav
 
 #: F1..F3 in Hz of five vowels, adult male averages of Peterson and Barney (1952).
@@ -335,7 +335,7 @@ def generate_corpus(
                 signal = np.round(synthesize_word(word, speaker, sample_rate, rng, snr_db) * 32768) / 32768
                 name = f"{word}_{speaker.name}_{index}.wav"
                 if directory is not None:
-                    write_wav(directory / name, signal, sample_rate)
+                    write_wav(claim_file(directory / name), signal, sample_rate)
                 utterances.append(Utterance(word, speaker.name, index, name, signal))
     utterances.sort(key=lambda u: (u.speaker, u.label, u.index))
     return Corpus(utterances, sample_rate, [])
