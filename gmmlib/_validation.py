@@ -224,21 +224,8 @@ def check_mixture(X, weights, means, covariances, covariance_type, background_vo
     n_columns = means.shape[0] + (background_volume is not None)
     what = f" ({'with' if background_volume is not None else 'without'} a background component)"
     weights = check_weights(weights, n_columns, "weights", what)
-    covariances = check_covariance_shape(covariances, covariance_type, means.shape[0], X.shape[1])
+    covariances = check_covariances(covariances, covariance_type, means.shape[0], X.shape[1])
     return X, weights.astype(X.dtype), means.astype(X.dtype), covariances.astype(X.dtype)
-
-
-def check_covariance_shape(covariances, covariance_type, n_components, n_features, name="covariances"):
-    """Covariances in scikit-learn's shape for ``covariance_type``, finite, as float64."""
-    covariances = _as_float_array(covariances, name)
-    shape = covariance_shape(covariance_type, n_components, n_features)
-    if covariances.shape != shape:
-        raise ValueError(
-            f"{name} must have shape {shape} for covariance_type={covariance_type!r}, got shape {covariances.shape}"
-        )
-    if not np.all(np.isfinite(covariances)):
-        raise ValueError(f"{name} must contain only finite values")
-    return covariances
 
 
 def covariance_shape(covariance_type, n_components, n_features):
@@ -251,24 +238,66 @@ def covariance_shape(covariance_type, n_components, n_features):
     }[covariance_type]
 
 
-def check_covariance_matrices(matrices, covariance_type, n_components, n_features, name):
-    """Check shape, symmetry and positive definiteness of covariances or precisions."""
-    matrices = check_covariance_shape(matrices, covariance_type, n_components, n_features, name)
-    if covariance_type in ("diag", "spherical"):
-        if np.any(matrices <= 0):
-            raise ValueError(
-                f"{name} must be positive for covariance_type={covariance_type!r}, found {float(matrices.min())!r}"
-            )
-        return matrices
-    stack = matrices[None] if covariance_type == "tied" else matrices
-    for index, matrix in enumerate(stack):
-        where = "" if covariance_type == "tied" else f" (component {index})"
-        if not np.allclose(matrix, matrix.T, rtol=1e-8, atol=1e-12 * np.abs(matrix).max()):
+def _has_covariance_shape(shape, covariance_type, n_components, n_features):
+    """Whether ``shape`` is scikit-learn's for ``covariance_type``: the given sizes, the others consistent."""
+    axes = covariance_shape(covariance_type, "n_components", "n_features")
+    sizes = {"n_components": n_components, "n_features": n_features}
+    if len(shape) != len(axes) or 0 in shape:
+        return False
+    for axis, size in zip(axes, shape):
+        if sizes[axis] is None:
+            sizes[axis] = size
+        if size != sizes[axis]:
+            return False
+    return True
+
+
+def check_covariances(
+    matrices, covariance_type, n_components=None, n_features=None, name="covariances", positive_definite=False
+):
+    """Covariances (or precisions) in scikit-learn's shape for ``covariance_type``, finite and symmetric.
+
+    ``n_components`` and ``n_features`` are read from the array when None. With
+    ``positive_definite`` the matrices are also checked to be positive definite (their Cholesky
+    factorisation checks that otherwise). Returned as float32 if given so, else float64.
+    """
+    array = _numeric_array(matrices, name)
+    if not _has_covariance_shape(array.shape, covariance_type, n_components, n_features):
+        expected = covariance_shape(
+            covariance_type,
+            "n_components" if n_components is None else n_components,
+            "n_features" if n_features is None else n_features,
+        )
+        shown = "(" + ", ".join(map(str, expected)) + ("," if len(expected) == 1 else "") + ")"
+        raise ValueError(
+            f"{name} must have shape {shown} for covariance_type={covariance_type!r}, got shape {array.shape}"
+        )
+    array = array.astype(np.float32 if array.dtype == np.float32 else np.float64, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite values")
+    stack = array[None] if covariance_type == "tied" else array
+    if covariance_type in ("full", "tied"):
+        rtol = max(1e-8, 1e3 * float(np.finfo(array.dtype).eps))
+        scale = np.abs(stack).max(axis=(1, 2), keepdims=True)
+        asymmetric = np.abs(stack - np.swapaxes(stack, 1, 2)) > rtol * scale
+        if np.any(asymmetric):
+            index = int(np.argmax(asymmetric.any(axis=(1, 2))))
+            where = "" if covariance_type == "tied" else f" (component {index})"
             raise ValueError(f"{name}{where} must be symmetric")
-        smallest = float(np.linalg.eigvalsh(matrix)[0])
+    if not positive_definite:
+        return array
+    if covariance_type in ("diag", "spherical"):
+        if np.any(array <= 0):
+            raise ValueError(
+                f"{name} must be positive for covariance_type={covariance_type!r}, found {float(array.min())!r}"
+            )
+        return array
+    for index, matrix in enumerate(stack):
+        smallest = float(np.linalg.eigvalsh(matrix.astype(np.float64))[0])
         if smallest <= 0:
+            where = "" if covariance_type == "tied" else f" (component {index})"
             raise ValueError(f"{name}{where} must be positive definite; its smallest eigenvalue is {smallest!r}")
-    return matrices
+    return array
 
 
 def check_random_state(random_state):

@@ -28,7 +28,6 @@ from . import _validation as check
 from .em_loop import run_em
 from .exceptions import NotFittedError
 from .mixture import GaussianMixture
-from .statistics import Rows
 
 
 def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
@@ -85,17 +84,19 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
     start = tuple(np.array(a) for a in (ubm._all_weights(), prior_means, ubm.covariances_, ubm.precisions_cholesky_))
 
     def map_means(stats, parameters):
-        """The Reynolds update of the means; weights and covariances stay the UBM's."""
+        """The Reynolds update of the means; weights and covariances stay the UBM's.
+
+        With the statistics about the UBM means, ``s_k = sum_i gamma_ik (x_i - mu_k^UBM)``, the
+        update ``(sum_i gamma_ik x_i + r mu_k^UBM) / (n_k + r)`` is ``mu_k^UBM + s_k / (n_k + r)``.
+        """
         weights, _, covariances, factors = parameters
-        counts = stats.counts[: len(prior_means), None]
-        # sum_i gamma_ik x_i = s_k + n_k c_k, the statistics being taken about the centres c_k.
-        first_moments = stats.sums + counts * stats.centres
-        means = (first_moments + relevance_factor * prior_means) / (counts + relevance_factor)
+        about_prior = stats.recentred(prior_means)
+        means = prior_means + about_prior.sums / (about_prior.counts[: len(prior_means), None] + relevance_factor)
         return weights, means.astype(prior_means.dtype), covariances, factors
 
     # tol=-inf: exactly n_iter iterations, a fixed number with nothing to converge.
     run = run_em(
-        functools.partial(adapted._e_step, Rows(X, sample_weight)),
+        functools.partial(adapted._e_step, adapted._rows(X, sample_weight)[0]),
         map_means,
         start,
         max_iter=n_iter,

@@ -11,7 +11,7 @@ with no explicit inverse or determinant. Derived in ``notebooks/01_gaussian_mixt
 import numpy as np
 from scipy import linalg
 
-from ._validation import _numeric_array, check_covariance_shape, check_covariance_type, check_data, check_means
+from ._validation import check_covariance_type, check_covariances, check_data, check_means
 
 LOG_2PI = float(np.log(2 * np.pi))  # a Python float keeps float32 arrays float32
 
@@ -41,7 +41,8 @@ def precision_cholesky(covariances, covariance_type="full", check_input=True):
         the message suggests increasing ``reg_covar``.
     """
     if check_input:
-        covariances = _checked_covariances(covariances, covariance_type)
+        check_covariance_type(covariance_type)
+        covariances = check_covariances(covariances, covariance_type)
     covariances = np.asarray(covariances)
     message = (
         "a covariance matrix is not positive definite (component {index}): a component has "
@@ -51,7 +52,8 @@ def precision_cholesky(covariances, covariance_type="full", check_input=True):
     if covariance_type in ("diag", "spherical"):
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             factors = 1.0 / np.sqrt(covariances)
-        bad = ~(covariances > 0) | ~np.isfinite(factors)  # a subnormal variance's precision overflows
+        # A subnormal variance's precision overflows; an infinite variance's is 0.
+        bad = ~(covariances > 0) | ~np.isfinite(factors) | ~np.isfinite(covariances)
         if np.any(bad):
             raise ValueError(message.format(index=np.flatnonzero(np.reshape(bad, (len(bad), -1)).any(axis=1))[0]))
         return factors
@@ -83,28 +85,6 @@ def precision_cholesky(covariances, covariance_type="full", check_input=True):
     return factors[0] if covariance_type == "tied" else factors
 
 
-def _checked_covariances(covariances, covariance_type):
-    """``covariances`` as a finite float32/float64 array of a shape ``covariance_type`` allows."""
-    check_covariance_type(covariance_type)
-    array = _numeric_array(covariances, "covariances")
-    ndim = {"full": 3, "tied": 2, "diag": 2, "spherical": 1}[covariance_type]
-    square = covariance_type in ("full", "tied")
-    if array.ndim != ndim or (square and array.shape[-1] != array.shape[-2]) or 0 in array.shape:
-        expected = {
-            "full": "(n_components, n_features, n_features)",
-            "tied": "(n_features, n_features)",
-            "diag": "(n_components, n_features)",
-            "spherical": "(n_components,)",
-        }[covariance_type]
-        raise ValueError(
-            f"covariances must have shape {expected} for covariance_type={covariance_type!r}, got shape {array.shape}"
-        )
-    array = array.astype(np.float32 if array.dtype == np.float32 else np.float64, copy=False)
-    if not np.all(np.isfinite(array)):
-        raise ValueError("covariances must contain only finite values")
-    return array
-
-
 def precisions_from_cholesky(precisions_cholesky, covariance_type="full"):
     """Precision matrices ``P P^T`` (or the squared factors for "diag" and "spherical")."""
     factors = np.asarray(precisions_cholesky)
@@ -120,7 +100,8 @@ def covariances_from_precisions(precisions, covariance_type="full"):
     """
     precisions = np.asarray(precisions)
     if covariance_type in ("diag", "spherical"):
-        return 1.0 / precisions
+        with np.errstate(over="ignore"):  # a subnormal precision: precision_cholesky names the component
+            return 1.0 / precisions
     stack = precisions[None] if covariance_type == "tied" else precisions
     identity = np.eye(stack.shape[-1], dtype=stack.dtype)
     inverse_factors = np.array(
@@ -201,7 +182,7 @@ def log_gaussian_density(X, means, covariances, covariance_type="full"):
     X = check_data(X)
     check_covariance_type(covariance_type)
     means = check_means(means, None, X.shape[1])
-    covariances = check_covariance_shape(covariances, covariance_type, means.shape[0], X.shape[1])
+    covariances = check_covariances(covariances, covariance_type, means.shape[0], X.shape[1])
     factors = precision_cholesky(covariances.astype(X.dtype), covariance_type, check_input=False)
     return log_gaussian_density_from_precision_cholesky(X, means, factors, covariance_type)
 

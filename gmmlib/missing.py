@@ -77,20 +77,27 @@ class RowsWithHoles:
 
 def fill_with_column_means(X, missing, sample_weight):
     """``X`` with each hole filled by its column's weighted mean over the observed values (for a start)."""
-    observed_weight = np.where(missing, 0.0, sample_weight[:, None])
-    column_means = np.where(missing, 0.0, X).T @ sample_weight / np.maximum(observed_weight.sum(axis=0), 1e-300)
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    observed_weight = np.where(missing, 0.0, weight[:, None]).sum(axis=0)  # positive: check_missing
+    column_means = np.where(missing, 0.0, X).astype(np.float64).T @ weight / observed_weight
     return np.where(missing, column_means.astype(X.dtype), X)
 
 
-def check_missing(missing, columns=True):
-    """Refuse rows with every value missing, and (for a fit) features never observed: no information."""
-    checks = ((1, "X row", "remove rows"), (0, "X column", "remove features"))
-    for axis, what, remedy in checks if columns else checks[:1]:
-        empty = np.all(missing, axis=axis)
-        if np.any(empty):
+def check_missing(missing, sample_weight=None):
+    """Refuse rows with every value missing and, for a fit (given ``sample_weight``), features with no
+    observed value of positive weight: they carry no information."""
+    empty_rows = np.all(missing, axis=1)
+    if np.any(empty_rows):
+        raise ValueError(
+            f"X row {int(np.argmax(empty_rows))} (of {int(empty_rows.sum())} such) has every value missing (NaN); "
+            "remove rows with no observed value"
+        )
+    if sample_weight is not None:
+        unobserved = ~np.any(~missing & (np.asarray(sample_weight)[:, None] > 0), axis=0)
+        if np.any(unobserved):
             raise ValueError(
-                f"{what} {int(np.argmax(empty))} (of {int(empty.sum())} such) has every value missing (NaN); "
-                f"{remedy} with no observed value"
+                f"X column {int(np.argmax(unobserved))} (of {int(unobserved.sum())} such) has no observed value "
+                "(NaN everywhere, or only in rows of sample_weight 0); remove features with no observed value"
             )
 
 

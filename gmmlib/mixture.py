@@ -253,8 +253,13 @@ class GaussianMixture:
         if self.means_init is not None:
             check.check_means(self.means_init, self.n_components, n_features, "means_init")
         if self.precisions_init is not None:
-            check.check_covariance_matrices(
-                self.precisions_init, self.covariance_type, self.n_components, n_features, "precisions_init"
+            check.check_covariances(
+                self.precisions_init,
+                self.covariance_type,
+                self.n_components,
+                n_features,
+                "precisions_init",
+                positive_definite=True,
             )
         check.check_random_state(self.random_state)
 
@@ -297,15 +302,8 @@ class GaussianMixture:
                 f"n_components={self.n_components} needs at least as many"
             )
         rng = check.check_random_state(self.random_state)
-        missing = np.isnan(X) if self.missing_values == "em" else None
-        if missing is not None and missing.any():
-            check_missing(missing)
-            data, X_start = (
-                RowsWithHoles.split(X, missing, sample_weight),
-                fill_with_column_means(X, missing, sample_weight),
-            )
-        else:
-            data, X_start = Rows(X, sample_weight), X
+        data, missing = self._rows(X, sample_weight)
+        X_start = X if missing is None else fill_with_column_means(X, missing, sample_weight)
         n_init = 1 if warm else self.n_init
         best = None
         # One BLAS thread: the statistics run their chunks in parallel threads instead (gmmlib.statistics).
@@ -401,6 +399,15 @@ class GaussianMixture:
             # The background starts with an equal share, 1 / (n_components + 1).
             weights = np.append(weights * k, 1.0) / (k + 1)
         return weights, means, covariances
+
+    def _rows(self, X, sample_weight):
+        """The rows an E-step runs over, and the mask of holes (None without any): with
+        ``missing_values="em"``, rows with NaN apart (:class:`gmmlib.missing.RowsWithHoles`)."""
+        missing = np.isnan(X) if self._allows_missing() else None
+        if missing is None or not missing.any():
+            return Rows(X, sample_weight), None
+        check_missing(missing, sample_weight)
+        return RowsWithHoles.split(X, missing, sample_weight), missing
 
     def _e_step(self, data, parameters):
         """Sufficient statistics of ``data`` (:class:`gmmlib.statistics.Rows` or rows with holes) at
@@ -554,7 +561,7 @@ class GaussianMixture:
         missing = np.isnan(X) if self._allows_missing() else None
         holes = None if missing is None else missing.any(axis=1)
         if holes is not None and holes.any():
-            check_missing(missing, columns=False)  # on all of X, so that the error names the row of X
+            check_missing(missing)  # on all of X, so that the error names the row of X
             log_joint = np.empty((X.shape[0], self.n_components))
             log_joint[holes] = observed_log_joint(
                 X[holes], missing[holes], self.weights_, self.means_, self.covariances_, self.covariance_type
@@ -609,7 +616,7 @@ class GaussianMixture:
             raise ValueError(f"method must be 'conditional_mean' or 'sample'; got {check._describe(method)}")
         X = self._validated(X)
         missing = np.isnan(X)
-        check_missing(missing, columns=False)
+        check_missing(missing)
         return conditional_draws(
             X,
             missing,

@@ -206,6 +206,14 @@ WEIGHTS = np.array([0.4, 0.6])
         (lambda: precision_cholesky([1.0, -1.0], "spherical"), ValueError, r"not positive definite \(component 1\)"),
         (lambda: precision_cholesky(np.full((2, 2), np.inf), "tied"), ValueError, r"finite"),
         (lambda: precision_cholesky(np.eye(2) + 0j, "tied"), ValueError, r"Complex data not supported"),
+        (lambda: precision_cholesky([[[2.0, 5.0], [0.0, 2.0]]]), ValueError, r"\(component 0\) must be symmetric"),
+        (lambda: e_step(X_GOOD, WEIGHTS, MEANS, [np.eye(2), [[1, 0.5], [0, 1]]]), ValueError, r"must be symmetric"),
+        (lambda: precision_cholesky([1e300 * 1e10, 1.0], "spherical"), ValueError, r"finite"),
+        (
+            lambda: GaussianMixture(2, covariance_type="spherical", precisions_init=[1e-320, 1.0]).fit(X_GOOD),
+            ValueError,
+            r"not positive definite \(component 0\)",
+        ),
     ],
 )
 def test_equation_functions_name_what_is_wrong(call, error, match):

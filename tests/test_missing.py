@@ -10,7 +10,7 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 import gmmlib.missing as missing_module
-from gmmlib import ConvergenceWarning, GaussianMixture
+from gmmlib import ConvergenceWarning, GaussianMixture, map_adapt
 from gmmlib.gaussian import full_covariance, precision_cholesky
 from gmmlib.missing import incomplete_statistics
 from gmmlib.statistics import accumulate_statistics
@@ -254,7 +254,11 @@ def test_sampled_holes_follow_the_mixture_of_the_components_conditionals():
     [
         (dict(), [[1.0, np.nan], [2.0, 3.0]], r"X must contain only finite values .*missing_values='em'"),
         (dict(missing_values="em"), [[np.nan, np.nan], [2.0, 3.0], [1.0, 1.0]], r"X row 0 .* has every value missing"),
-        (dict(missing_values="em"), [[1.0, np.nan], [2.0, np.nan], [1.0, np.nan]], r"X column 1 .* every value"),
+        (
+            dict(missing_values="em"),
+            [[1.0, np.nan], [2.0, np.nan], [1.0, np.nan]],
+            r"X column 1 .* has no observed value",
+        ),
         (dict(missing_values="em"), [[1.0, np.inf], [2.0, 3.0], [1.0, 1.0]], r"finite values or NaN .* found inf"),
         (dict(missing_values="maybe"), [[1.0, 2.0], [2.0, 3.0]], r"missing_values must be one of 'error', 'em'"),
         (dict(missing_values="em", background_volume=10.0), [[1.0, 2.0], [2.0, 3.0]], r"cannot be combined"),
@@ -315,3 +319,34 @@ def test_held_means_give_the_covariances_about_them(blobs):
         centred = blobs - means[k]
         expected = (resp[:, k, None] * centred).T @ centred / resp[:, k].sum()
         np.testing.assert_allclose(model.covariances_[k], expected, rtol=1e-9)
+
+
+def test_float32_weighted_rows_with_holes_fit_and_an_unobserved_feature_is_named():
+    rng = np.random.default_rng(12)
+    X = with_holes(well_separated_blobs(rng, (60, 50, 40)), 0.2, rng).astype(np.float32)
+    weights = rng.uniform(0, 2, len(X))
+    model = GaussianMixture(3, missing_values="em", random_state=0).fit(X, sample_weight=weights)
+    assert model.means_.dtype == np.float32 and np.isfinite(model.means_).all()
+    Y = rng.normal(size=(50, 2)).astype(np.float32)
+    Y[:25, 1] = np.nan
+    only_weightless = np.r_[np.ones(25), np.zeros(25)]  # the second feature is seen only in rows of weight 0
+    with pytest.raises(ValueError, match=r"X column 1 .* no observed value .* sample_weight 0"):
+        GaussianMixture(2, missing_values="em", random_state=0).fit(Y, sample_weight=only_weightless)
+
+
+def test_map_adaptation_of_frames_with_holes():
+    """map_adapt of a UBM fitted with missing_values="em" takes frames with holes through the same E-step."""
+    rng = np.random.default_rng(13)
+    frames = with_holes(well_separated_blobs(rng, (200, 150, 150)), 0.2, rng)
+    ubm = GaussianMixture(3, missing_values="em", random_state=0).fit(frames)
+    speaker = well_separated_blobs(np.random.default_rng(14), (20, 5, 5)) + 0.5
+    speaker[np.arange(len(speaker)), rng.integers(0, 3, len(speaker))] = np.nan  # a hole in every frame
+    adapted = map_adapt(ubm, speaker, relevance_factor=4.0)
+    stats = incomplete_statistics(
+        speaker, np.isnan(speaker), np.ones(len(speaker)), ubm.weights_, ubm.means_, ubm.covariances_, "full"
+    )
+    expected = ubm.means_ + stats.sums / (stats.counts[:, None] + 4.0)  # the statistics are about the UBM means
+    np.testing.assert_allclose(adapted.means_, expected, rtol=1e-10)
+    assert np.isfinite(adapted.means_).all() and adapted.lower_bounds_[0] == pytest.approx(ubm.score(speaker))
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        map_adapt(GaussianMixture(3, random_state=0).fit(np.nan_to_num(frames)), speaker)
