@@ -66,8 +66,13 @@ def log_weighted_densities_from_precision_cholesky(
     log_joint = log_gaussian_density_from_precision_cholesky(X, means, precisions_cholesky, covariance_type)
     if background_log_density is not None:
         log_joint = np.hstack([log_joint, np.full((X.shape[0], 1), background_log_density, dtype=X.dtype)])
-    with np.errstate(divide="ignore"):  # a zero weight is a component that can never be chosen
-        return log_joint + np.log(np.asarray(weights, dtype=X.dtype))
+    return log_joint + log_of_weights(weights, X.dtype)
+
+
+def log_of_weights(weights, dtype=np.float64):
+    """``log pi_k``, with ``-inf`` for a weight of 0 (a component that can never be chosen) and no warning."""
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(weights, dtype=dtype))
 
 
 def e_step(X, weights, means, covariances, covariance_type="full", background_volume=None):

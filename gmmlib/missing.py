@@ -24,8 +24,8 @@ import dataclasses
 
 import numpy as np
 
-from .em import responsibilities_from_log_joint
-from .gaussian import LOG_2PI, precision_cholesky
+from .em import log_of_weights, responsibilities_from_log_joint
+from .gaussian import LOG_2PI
 from .statistics import Rows, SufficientStatistics, chunk_rows, dense_precision_cholesky
 
 
@@ -50,10 +50,8 @@ class RowsWithHoles:
         complete = None if holes.all() else Rows(X[~holes], sample_weight[~holes])
         return cls(complete, X[holes], missing[holes], sample_weight[holes])
 
-    def statistics(self, weights, means, covariances, precisions_cholesky, covariance_type, background_log_density):
+    def statistics(self, weights, means, precisions_cholesky, covariance_type, background_log_density):
         """Expected sufficient statistics: the complete rows' plus those of the rows with holes."""
-        if background_log_density is not None:
-            raise ValueError("missing values cannot be combined with a background component")
         n_components = len(means)
         if n_components not in self.chunks:
             self.chunks[n_components] = pattern_chunks(self.missing, n_components)
@@ -63,15 +61,13 @@ class RowsWithHoles:
             self.sample_weight,
             weights,
             means,
-            covariances,
+            precisions_cholesky,
             covariance_type,
             chunks=self.chunks[n_components],
         )
         if self.complete is None:
             return holes
-        stats = self.complete.statistics(
-            weights, means, covariances, precisions_cholesky, covariance_type, background_log_density
-        )
+        stats = self.complete.statistics(weights, means, precisions_cholesky, covariance_type, background_log_density)
         return stats + holes.recentred(stats.centres)
 
 
@@ -237,14 +233,9 @@ class ConditionalGaussians:
         return log_density, offsets
 
 
-def precision_matrices(covariances, covariance_type, n_components, n_features):
+def precision_matrices(precisions_cholesky, covariance_type, n_components, n_features):
     """Each component's precision factor ``P`` and precision ``P P^T``, both (n_components, n_features, n_features)."""
-    factors = dense_precision_cholesky(
-        precision_cholesky(np.asarray(covariances, dtype=np.float64), covariance_type, check_input=False),
-        covariance_type,
-        n_components,
-        n_features,
-    )
+    factors = dense_precision_cholesky(precisions_cholesky, covariance_type, n_components, n_features)
     return factors, factors @ _transposed(factors)
 
 
@@ -261,14 +252,13 @@ def _sum_by_index(index, values, length):
     return np.bincount(flat, values.ravel(), minlength=length * n_columns).reshape(length, n_columns)
 
 
-def _each_chunk(X, missing, weights, means, covariances, covariance_type, chunks=None):
+def _each_chunk(X, missing, weights, means, precisions_cholesky, covariance_type, chunks=None):
     """Per chunk of rows: the chunk, its conditional Gaussians, ``log pi_k + log N(x_o | mu_o, Sigma_oo)``
     (n_rows, n_components) and the completed offsets (n_components, n_rows, n_features)."""
     n_components, n_features = np.shape(means)
     means = np.asarray(means, dtype=np.float64)
-    factors, precision = precision_matrices(covariances, covariance_type, n_components, n_features)
-    with np.errstate(divide="ignore"):  # a weight of 0 is a component that can never be chosen
-        log_weights = np.log(np.asarray(weights, dtype=np.float64))
+    factors, precision = precision_matrices(precisions_cholesky, covariance_type, n_components, n_features)
+    log_weights = log_of_weights(weights)
     diagonal = covariance_type in ("diag", "spherical")
     for chunk in pattern_chunks(missing, n_components) if chunks is None else chunks:
         conditional = ConditionalGaussians(means, factors, precision, chunk.holes, diagonal)
@@ -276,7 +266,7 @@ def _each_chunk(X, missing, weights, means, covariances, covariance_type, chunks
         yield chunk, conditional, (log_density + log_weights[:, None]).T, completed
 
 
-def incomplete_statistics(X, missing, sample_weight, weights, means, covariances, covariance_type, chunks=None):
+def incomplete_statistics(X, missing, sample_weight, weights, means, precisions_cholesky, covariance_type, chunks=None):
     """Expected sufficient statistics of rows with holes, about the component means.
 
     Parameters
@@ -285,7 +275,7 @@ def incomplete_statistics(X, missing, sample_weight, weights, means, covariances
         Rows each with at least one observed value.
     missing : ndarray of bool of shape (n_samples, n_features)
     sample_weight : ndarray of shape (n_samples,)
-    weights, means, covariances :
+    weights, means, precisions_cholesky :
         The current parameters (no background component).
     covariance_type : {"full", "tied", "diag", "spherical"}
     chunks : list of PatternChunk or None, default=None
@@ -303,7 +293,7 @@ def incomplete_statistics(X, missing, sample_weight, weights, means, covariances
     scatter = np.zeros((n_components, n_features) if diagonal else (n_components, n_features, n_features))
     log_likelihood = 0.0
     for chunk, conditional, log_joint, completed in _each_chunk(
-        X, missing, weights, means, covariances, covariance_type, chunks
+        X, missing, weights, means, precisions_cholesky, covariance_type, chunks
     ):
         resp, log_norm = responsibilities_from_log_joint(log_joint)
         weighted = resp * sample_weight[chunk.rows, None]  # (n_rows, n_components)
@@ -328,7 +318,7 @@ def incomplete_statistics(X, missing, sample_weight, weights, means, covariances
     return SufficientStatistics(counts, sums, scatter, centres, log_likelihood, total_weight, X.dtype)
 
 
-def observed_log_joint(X, missing, weights, means, covariances, covariance_type):
+def observed_log_joint(X, missing, weights, means, precisions_cholesky, covariance_type):
     """``log pi_k + log N(x_o | mu_o, Sigma_oo)`` of every row, its missing coordinates marginalised.
 
     Returns
@@ -336,12 +326,12 @@ def observed_log_joint(X, missing, weights, means, covariances, covariance_type)
     log_joint : ndarray of shape (n_samples, n_components)
     """
     log_joint = np.empty((X.shape[0], len(weights)))
-    for chunk, _, chunk_log_joint, _ in _each_chunk(X, missing, weights, means, covariances, covariance_type):
+    for chunk, _, chunk_log_joint, _ in _each_chunk(X, missing, weights, means, precisions_cholesky, covariance_type):
         log_joint[chunk.rows] = chunk_log_joint
     return log_joint
 
 
-def conditional_draws(X, missing, weights, means, covariances, covariance_type, method, rng):
+def conditional_draws(X, missing, weights, means, precisions_cholesky, covariance_type, method, rng):
     """``X`` with its holes filled from the mixture's conditional distribution given each row's observed values.
 
     ``method="conditional_mean"`` fills ``E[x_m | x_o] = sum_k gamma_ik (mu_m + Sigma_mo Sigma_oo^{-1}
@@ -353,7 +343,7 @@ def conditional_draws(X, missing, weights, means, covariances, covariance_type, 
     filled = np.array(X, dtype=np.float64)
     with_holes = np.flatnonzero(missing.any(axis=1))
     for chunk, conditional, log_joint, completed in _each_chunk(
-        filled[with_holes], missing[with_holes], weights, means, covariances, covariance_type
+        filled[with_holes], missing[with_holes], weights, means, precisions_cholesky, covariance_type
     ):
         resp, _ = responsibilities_from_log_joint(log_joint)
         n_rows, n_missing = len(chunk.rows), chunk.holes.shape[1]

@@ -412,10 +412,8 @@ class GaussianMixture:
     def _e_step(self, data, parameters):
         """Sufficient statistics of ``data`` (:class:`gmmlib.statistics.Rows` or rows with holes) at
         ``parameters``, and the mean (observed-data) log-likelihood, the lower bound."""
-        weights, means, covariances, factors = parameters
-        stats = data.statistics(
-            weights, means, covariances, factors, self.covariance_type, self._background_log_density
-        )
+        weights, means, _, factors = parameters
+        stats = data.statistics(weights, means, factors, self.covariance_type, self._background_log_density)
         return stats, stats.log_likelihood / stats.total_weight
 
     def _m_step(self, stats, parameters):
@@ -564,7 +562,7 @@ class GaussianMixture:
             check_missing(missing)  # on all of X, so that the error names the row of X
             log_joint = np.empty((X.shape[0], self.n_components))
             log_joint[holes] = observed_log_joint(
-                X[holes], missing[holes], self.weights_, self.means_, self.covariances_, self.covariance_type
+                X[holes], missing[holes], self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type
             )
             if not holes.all():
                 log_joint[~holes] = self._log_joint(X[~holes])
@@ -622,7 +620,7 @@ class GaussianMixture:
             missing,
             self.weights_,
             self.means_,
-            self.covariances_,
+            self.precisions_cholesky_,
             self.covariance_type,
             method,
             check.check_random_state(self.random_state),

@@ -58,7 +58,7 @@ import numpy as np
 from scipy import linalg
 
 from .blas import single_threaded_blas
-from .em import check_some_density
+from .em import check_some_density, log_of_weights
 from .gaussian import LOG_2PI, log_det_precision_cholesky
 
 #: Elements (per row times rows) of a chunk's largest working array; bounds the memory of one
@@ -149,7 +149,7 @@ class Rows:
     X: np.ndarray
     sample_weight: np.ndarray
 
-    def statistics(self, weights, means, covariances, precisions_cholesky, covariance_type, background_log_density):
+    def statistics(self, weights, means, precisions_cholesky, covariance_type, background_log_density):
         """The E-step's :class:`SufficientStatistics` at the given parameters (:func:`accumulate_statistics`)."""
         return accumulate_statistics(
             self.X, self.sample_weight, weights, means, precisions_cholesky, covariance_type, background_log_density
@@ -221,15 +221,10 @@ def expansion_gains(means, precisions_cholesky, covariance_type, reference):
     return np.maximum(1.0, magnitudes / n_features)
 
 
-def _log_weights(weights):
-    with np.errstate(divide="ignore"):  # a zero weight is a component that can never be chosen
-        return np.log(np.asarray(weights, dtype=np.float64))
-
-
 def _log_normalisers(weights, precisions_cholesky, covariance_type, n_components, n_features):
     """``log pi_k + log|P_k| - d/2 log(2 pi)``, computed once per iteration (float64)."""
     log_det = log_det_precision_cholesky(np.asarray(precisions_cholesky, dtype=np.float64), covariance_type, n_features)
-    return _log_weights(weights[:n_components]) + log_det - 0.5 * n_features * LOG_2PI
+    return log_of_weights(weights[:n_components]) + log_det - 0.5 * n_features * LOG_2PI
 
 
 def products(shifted, full, out=None):
@@ -491,7 +486,7 @@ def accumulate_statistics(
         raise ValueError(f"form must be one of {', '.join(map(repr, FORMS))}; got {form!r}")
     order, parts = choose_forms(weights, means, precisions_cholesky, covariance_type, X.dtype, form)
     weights = np.asarray(weights, dtype=np.float64)
-    background = None if background_log_density is None else _log_weights(weights[-1]) + background_log_density
+    background = None if background_log_density is None else log_of_weights(weights[-1]) + background_log_density
     sample_weight = np.asarray(sample_weight, dtype=X.dtype)
     log_likelihood, totals = sum_over_chunks(X, sample_weight, parts, len(weights), background, n_threads)
     return reassemble(totals, order, parts, log_likelihood, float(np.sum(sample_weight, dtype=np.float64)), X.dtype)

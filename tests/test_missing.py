@@ -64,7 +64,8 @@ def test_expected_statistics_equal_the_conditional_gaussians_row_by_row(covarian
     X = X[np.isnan(X).any(axis=1)]
     assert len(np.unique(np.isnan(X), axis=0)) > 15
     sample_weight = rng.uniform(0.5, 2, len(X))
-    stats = incomplete_statistics(X, np.isnan(X), sample_weight, weights, means, covariances, covariance_type)
+    factors = precision_cholesky(covariances, covariance_type)
+    stats = incomplete_statistics(X, np.isnan(X), sample_weight, weights, means, factors, covariance_type)
     counts, sums, scatter = np.zeros(3), np.zeros((3, d)), np.zeros((3, d, d))
     for row, w in zip(X, sample_weight):
         o, m = ~np.isnan(row), np.isnan(row)
@@ -89,7 +90,7 @@ def test_expected_statistics_equal_the_conditional_gaussians_row_by_row(covarian
     expected_scatter = scatter if covariance_type in ("full", "tied") else np.einsum("kjj->kj", scatter)
     np.testing.assert_allclose(stats.scatter, expected_scatter, rtol=1e-9, atol=1e-9)
     expected = observed_log_likelihood_by_hand(X, weights, means, covariances, covariance_type)
-    unweighted = incomplete_statistics(X, np.isnan(X), np.ones(len(X)), weights, means, covariances, covariance_type)
+    unweighted = incomplete_statistics(X, np.isnan(X), np.ones(len(X)), weights, means, factors, covariance_type)
     assert unweighted.log_likelihood == pytest.approx(expected, rel=1e-12)
 
 
@@ -98,10 +99,8 @@ def test_rows_without_holes_give_the_complete_data_statistics(covariance_type):
     rng = np.random.default_rng(1)
     weights, means, covariances = mixture_start(covariance_type, rng)
     X = well_separated_blobs(rng, (30, 20, 10))
-    holes = incomplete_statistics(
-        X, np.zeros(X.shape, bool), np.ones(len(X)), weights, means, covariances, covariance_type
-    )
     factors = precision_cholesky(covariances, covariance_type)
+    holes = incomplete_statistics(X, np.zeros(X.shape, bool), np.ones(len(X)), weights, means, factors, covariance_type)
     plain = accumulate_statistics(X, np.ones(len(X)), weights, means, factors, covariance_type).recentred(means)
     for name in ("counts", "sums", "scatter", "log_likelihood"):
         np.testing.assert_allclose(getattr(holes, name), getattr(plain, name), rtol=1e-9, atol=1e-8, err_msg=name)
@@ -191,7 +190,7 @@ def test_statistics_are_chunked(monkeypatch):
     weights, means, covariances = mixture_start("full", rng)
     X = with_holes(well_separated_blobs(rng), 0.3, rng)
     X = X[np.isnan(X).any(axis=1)]
-    args = (X, np.isnan(X), np.ones(len(X)), weights, means, covariances, "full")
+    args = (X, np.isnan(X), np.ones(len(X)), weights, means, precision_cholesky(covariances, "full"), "full")
     whole = incomplete_statistics(*args)
     monkeypatch.setattr(missing_module, "chunk_rows", lambda row_elements: 7)
     chunked = incomplete_statistics(*args)
@@ -343,7 +342,7 @@ def test_map_adaptation_of_frames_with_holes():
     speaker[np.arange(len(speaker)), rng.integers(0, 3, len(speaker))] = np.nan  # a hole in every frame
     adapted = map_adapt(ubm, speaker, relevance_factor=4.0)
     stats = incomplete_statistics(
-        speaker, np.isnan(speaker), np.ones(len(speaker)), ubm.weights_, ubm.means_, ubm.covariances_, "full"
+        speaker, np.isnan(speaker), np.ones(len(speaker)), ubm.weights_, ubm.means_, ubm.precisions_cholesky_, "full"
     )
     expected = ubm.means_ + stats.sums / (stats.counts[:, None] + 4.0)  # the statistics are about the UBM means
     np.testing.assert_allclose(adapted.means_, expected, rtol=1e-10)
