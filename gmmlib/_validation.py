@@ -31,6 +31,11 @@ def _numeric_array(value, name):
         raise TypeError(f"{name} must be a numeric array; could not convert it: {exc}") from None
     if array.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} has dtype {array.dtype}; pass a real array")
+    if array.dtype.kind == "O" and hasattr(value, "to_numpy"):  # pandas' nullable columns hold pd.NA for missing
+        try:
+            array = value.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            pass
     if array.dtype.kind == "O":
         try:
             array = array.astype(np.float64)

@@ -33,6 +33,8 @@ class EMRun:
         The last lower bound; ``previous_lower_bound`` when no iteration ran.
     history : list or None
         With ``record_history=True``: the parameters at the start and after every M-step.
+    statistics : object
+        What the last E-step returned for the M-step (None when no iteration ran).
     """
 
     parameters: object
@@ -41,6 +43,7 @@ class EMRun:
     n_iter: int
     lower_bound: float
     history: list | None
+    statistics: object = None
 
 
 def run_em(
@@ -95,7 +98,7 @@ def run_em(
     (np.float64(3.0), 3, True)
     """
     history = [parameters] if record_history else None
-    lower_bounds, converged, n_iter = [], False, 0
+    lower_bounds, converged, n_iter, statistics = [], False, 0, None
     previous = previous_lower_bound
     for n_iter in range(1, max_iter + 1):
         statistics, lower_bound = e_step(parameters)
@@ -110,7 +113,7 @@ def run_em(
         if abs(change) < tol:
             converged = True
             break
-    return EMRun(parameters, lower_bounds, converged, n_iter, previous, history)
+    return EMRun(parameters, lower_bounds, converged, n_iter, previous, history, statistics)
 
 
 def warn_if_not_converged(run, what, max_iter, tol, stacklevel=3):

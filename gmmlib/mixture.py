@@ -28,7 +28,7 @@ from .initialization import kmeans, kmeans_plusplus, nearest_centre
 from .missing import RowsWithHoles, check_missing, conditional_draws, fill_with_column_means, observed_log_joint
 from .statistics import Rows, parameters_from_labels, parameters_from_statistics, single_threaded_blas
 
-INIT_PARAMS = ("kmeans++", "kmeans", "random", "random_from_data")
+INIT_PARAMS = ("kmeans++", "k-means++", "kmeans", "random", "random_from_data")
 MISSING_VALUES = ("error", "em")
 FIXABLE = ("weights", "means", "covariances")
 
@@ -37,8 +37,9 @@ class GaussianMixture:
     """Gaussian mixture model fitted by expectation-maximisation.
 
     scikit-learn's ``GaussianMixture`` interface and results (from the same start, the same
-    parameters to rounding), plus per-sample weights, an optional uniform background component and
-    a recorded parameter history. The equations are :func:`gmmlib.e_step` and
+    parameters to rounding; the default start differs, see ``init_params``), plus per-sample
+    weights, an optional uniform background component, missing values, parameters held fixed and a
+    recorded parameter history. The equations are :func:`gmmlib.e_step` and
     :func:`gmmlib.m_step`, derived in ``notebooks/02_em_derivation.ipynb``; ``fit`` runs them chunk
     by chunk through sufficient statistics (:mod:`gmmlib.statistics`) in bounded memory.
 
@@ -58,12 +59,16 @@ class GaussianMixture:
     init_params : {"kmeans++", "kmeans", "random", "random_from_data"}, default="kmeans++"
         How the starting responsibilities are chosen: each sample is assigned to the nearest
         k-means++ seed, k-means centre or randomly drawn sample, or given random soft
-        responsibilities.
+        responsibilities; one M-step from them is the start. scikit-learn's spelling
+        "k-means++" is accepted too. Two differences from scikit-learn: its default is
+        "kmeans", and its "k-means++" and "random_from_data" give responsibility to the seeds
+        alone (so every start has covariances ``reg_covar``), where gmmlib assigns every sample.
     weights_init : array-like of shape (n_components,), default=None
         Starting weights; (n_components + 1,) with a background, the background's last.
     means_init : array-like of shape (n_components, n_features), default=None
     precisions_init : array-like, default=None
-        Starting precisions (inverse covariances) in scikit-learn's shapes.
+        Starting precisions (inverse covariances) in scikit-learn's shapes. As in scikit-learn,
+        the parts of the start not given (any of the three) come from the one M-step above.
     random_state : None, int or numpy.random.Generator, default=None
     warm_start : bool, default=False
         If True, a second ``fit`` starts from the fitted parameters (and ``n_init`` is ignored).
@@ -207,14 +212,14 @@ class GaussianMixture:
         # Called only by scikit-learn, so importing it here adds no run-time dependency.
         from sklearn.utils import Tags, TargetTags
 
-        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
+        tags = Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
+        tags.input_tags.allow_nan = self._allows_missing()
+        return tags
 
     # -- fitting --------------------------------------------------------------------------------
-    def _check_parameters(self, X):
-        n_samples, n_features = X.shape
+    def _check_parameters(self):
+        """Check the constructor arguments that do not depend on the data (before the data are read)."""
         check.check_scalar(self.n_components, "n_components", int, minimum=1)
-        if self.n_components > n_samples:
-            raise ValueError(f"n_components={self.n_components} must be <= n_samples={n_samples}")
         check.check_covariance_type(self.covariance_type)
         check.check_scalar(self.tol, "tol", float, minimum=0)
         check.check_scalar(self.reg_covar, "reg_covar", float, minimum=0)
@@ -236,7 +241,7 @@ class GaussianMixture:
             isinstance(n, str) and n in FIXABLE for n in self.fixed
         ):
             raise ValueError(
-                f"fixed must be a tuple of parameter names among {', '.join(map(repr, FIXABLE))}; "
+                f"fixed must be a tuple or list of parameter names among {', '.join(map(repr, FIXABLE))}; "
                 f"got {check._describe(self.fixed)}"
             )
         check.check_bool(self.warm_start, "warm_start")
@@ -248,6 +253,13 @@ class GaussianMixture:
             )
         if self.background_volume is not None:
             check.check_scalar(self.background_volume, "background_volume", float, minimum=0, include_minimum=False)
+        check.check_random_state(self.random_state)
+
+    def _check_parameters_against(self, X):
+        """Check the constructor arguments whose sizes depend on the data."""
+        n_samples, n_features = X.shape
+        if self.n_components > n_samples:
+            raise ValueError(f"n_components={self.n_components} must be <= n_samples={n_samples}")
         if self.weights_init is not None:
             check.check_weights(self.weights_init, self._n_columns, "weights_init")
         if self.means_init is not None:
@@ -261,7 +273,6 @@ class GaussianMixture:
                 "precisions_init",
                 positive_definite=True,
             )
-        check.check_random_state(self.random_state)
 
     @property
     def _n_columns(self):
@@ -289,9 +300,10 @@ class GaussianMixture:
         -------
         self : GaussianMixture
         """
+        self._check_parameters()
         names = check.feature_names(X)
         X = check.check_data(X, allow_nan=self._allows_missing())
-        self._check_parameters(X)
+        self._check_parameters_against(X)
         warm = self.warm_start and hasattr(self, "means_")
         if warm:
             self._check_warm_start(X, names)
@@ -329,12 +341,15 @@ class GaussianMixture:
                     best = run
         warn_if_not_converged(best, f"the best of {n_init} initialisation(s)", self.max_iter, self.tol)
         self._set_fitted(best, X.shape[1], names)
-        self._warn_about_empty_components(float(sample_weight.sum(dtype=np.float64)))
+        self._warn_about_empty_components(best.statistics)
         return self
 
-    def _warn_about_empty_components(self, total_weight):
-        """An :class:`gmmlib.EmptyComponentWarning` for components left with under 1e-3 of a sample."""
-        empty = np.flatnonzero(self.weights_ * total_weight < 1e-3)
+    def _warn_about_empty_components(self, statistics):
+        """An :class:`gmmlib.EmptyComponentWarning` for components whose responsibilities at the last
+        E-step add up to under 1e-3 of a sample (sample weights have mean 1)."""
+        if statistics is None:
+            return
+        empty = np.flatnonzero(statistics.counts[: self.n_components] < 1e-3)
         if empty.size:
             warnings.warn(
                 f"component(s) {empty.tolist()} of {self.n_components} ended with almost no responsibility "
@@ -380,7 +395,7 @@ class GaussianMixture:
             return resp / resp.sum(axis=1, keepdims=True)
         if self.init_params == "kmeans":
             return kmeans(X, k, rng, sample_weight)[1]
-        if self.init_params == "kmeans++":
+        if self.init_params in ("kmeans++", "k-means++"):
             centres = X[kmeans_plusplus(X, k, rng, sample_weight)]
         else:  # "random_from_data"
             centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
@@ -560,7 +575,7 @@ class GaussianMixture:
         holes = None if missing is None else missing.any(axis=1)
         if holes is not None and holes.any():
             check_missing(missing)  # on all of X, so that the error names the row of X
-            log_joint = np.empty((X.shape[0], self.n_components))
+            log_joint = np.empty((X.shape[0], self.n_components), dtype=X.dtype)
             log_joint[holes] = observed_log_joint(
                 X[holes], missing[holes], self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type
             )
@@ -589,7 +604,8 @@ class GaussianMixture:
             "conditional_mean" fills ``E[x_m | x_o] = sum_k gamma_ik (mu_km + Sigma_k,mo
             Sigma_k,oo^{-1} (x_o - mu_ko))``, the best guess in squared error; "sample" draws a
             component from the responsibilities ``gamma_i`` and the holes from its conditional
-            Gaussian (with ``random_state``), for multiple imputation.
+            Gaussian, for multiple imputation. The draws follow ``random_state`` as :meth:`sample`
+            does: an int gives the same draws on every call, a ``numpy.random.Generator`` new ones.
 
         Returns
         -------

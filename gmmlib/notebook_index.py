@@ -131,7 +131,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         changed = write_generated_files(args.root)
-    except (NotebookIndexError, OSError, yaml.YAMLError) as exc:
+    except (NotebookIndexError, OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2

@@ -261,7 +261,7 @@ def test_sampled_holes_follow_the_mixture_of_the_components_conditionals():
         (dict(missing_values="em"), [[1.0, np.inf], [2.0, 3.0], [1.0, 1.0]], r"finite values or NaN .* found inf"),
         (dict(missing_values="maybe"), [[1.0, 2.0], [2.0, 3.0]], r"missing_values must be one of 'error', 'em'"),
         (dict(missing_values="em", background_volume=10.0), [[1.0, 2.0], [2.0, 3.0]], r"cannot be combined"),
-        (dict(fixed="means"), [[1.0, 2.0], [2.0, 3.0]], r"fixed must be a tuple of parameter names"),
+        (dict(fixed="means"), [[1.0, 2.0], [2.0, 3.0]], r"fixed must be a tuple or list of parameter names"),
         (dict(fixed=("precisions",)), [[1.0, 2.0], [2.0, 3.0]], r"fixed must be a tuple"),
     ],
 )
@@ -349,3 +349,28 @@ def test_map_adaptation_of_frames_with_holes():
     assert np.isfinite(adapted.means_).all() and adapted.lower_bounds_[0] == pytest.approx(ubm.score(speaker))
     with pytest.raises(ValueError, match="X must contain only finite values"):
         map_adapt(GaussianMixture(3, random_state=0).fit(np.nan_to_num(frames)), speaker)
+
+
+def test_pandas_nullable_columns_are_read_with_their_holes():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(15)
+    X = with_holes(well_separated_blobs(rng), 0.1, rng)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).astype("Float64")  # NaN becomes pd.NA
+    assert frame.isna().to_numpy().sum() == np.isnan(X).sum() > 0
+    from_frame = GaussianMixture(3, missing_values="em", random_state=0).fit(frame)
+    from_array = GaussianMixture(3, missing_values="em", random_state=0).fit(X)
+    np.testing.assert_array_equal(from_frame.means_, from_array.means_)
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        GaussianMixture(3, random_state=0).fit(frame)
+
+
+def test_a_misspelt_option_is_named_before_the_data_are_read():
+    with pytest.raises(ValueError, match="missing_values must be one of 'error', 'em'; got 'EM'"):
+        GaussianMixture(1, missing_values="EM").fit([[1.0, np.nan], [2.0, 3.0]])
+
+
+def test_scores_of_float32_rows_with_holes_stay_float32():
+    rng = np.random.default_rng(16)
+    X = with_holes(well_separated_blobs(rng), 0.2, rng).astype(np.float32)
+    model = GaussianMixture(3, missing_values="em", random_state=0).fit(X)
+    assert model.predict_proba(X).dtype == np.float32 and model.score_samples(X).dtype == np.float32

@@ -156,3 +156,11 @@ def test_names_survive_warm_starts_and_adaptation(frame):
         map_adapt(model, frame[["age", "height", "weight"]])
     with pytest.raises(ValueError, match="warm_start=True continues the fitted model, fitted with feature names"):
         model.fit(frame[["age", "height", "weight"]])
+
+
+def test_a_component_without_responsibility_is_reported_even_with_held_weights():
+    X = well_separated_blobs(np.random.default_rng(1))
+    start = dict(weights_init=[0.5, 0.5], means_init=[[0.0, 0.0, 0.0], [1e3, 1e3, 1e3]], fixed=("weights", "means"))
+    with pytest.warns(EmptyComponentWarning, match=r"component\(s\) \[1\] of 2"):
+        model = GaussianMixture(2, random_state=0, **start).fit(X)
+    assert model.weights_[1] == 0.5  # held, yet the component explains nothing
