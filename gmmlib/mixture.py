@@ -87,7 +87,9 @@ class GaussianMixture:
         holes' conditional means and covariances in the statistics; :mod:`gmmlib.missing`,
         ``notebooks/07_missing_values.ipynb``), the scoring methods marginalise each row's missing
         coordinates, and :meth:`impute` fills them. The start is computed with every hole filled
-        by its column's mean. Not with a background component.
+        by its column's mean. Not with a background component. The observed-data log-likelihood
+        never decreases with ``reg_covar=0``; a positive ``reg_covar`` reaches the holes'
+        conditional variances too, and can lower it slightly from one iteration to the next.
     fixed : tuple of str, default=()
         Parameters held at their starting values while EM updates the others: any of
         "weights", "means", "covariances" (with held means, the covariances are the maximisers

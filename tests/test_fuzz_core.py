@@ -19,6 +19,7 @@ from gmmlib import (
     log_gaussian_density,
     log_weighted_densities,
     m_step,
+    map_adapt,
     precision_cholesky,
 )
 
@@ -165,6 +166,14 @@ def estimator_settings(draw):
         max_iter=draw(st.sampled_from([0, 1, 20, -1])),
         init_params=draw(st.sampled_from(["kmeans++", "kmeans", "random", "random_from_data", "other"])),
         background_volume=draw(st.sampled_from([None, None, 1.0, 1e-300, 1e300, 0.0])),
+        missing_values=draw(st.sampled_from(["error", "em", "em", "EM"])),
+        fixed=draw(
+            st.sampled_from([(), (), ("weights",), ("means",), ("covariances",), ("weights", "means"), "means"])
+        ),
+        weights_init=draw(st.one_of(st.none(), st.none(), arrays(ndim=1))),
+        means_init=draw(st.one_of(st.none(), st.none(), arrays(ndim=2))),
+        precisions_init=draw(st.one_of(st.none(), st.none(), arrays())),
+        warm_start=draw(st.booleans()),
         random_state=0,
     )
 
@@ -182,11 +191,73 @@ def test_estimator(settings_, X, sample_weight, X_new):
 
         def check_scores(result):
             labels, resp, log_density = result
-            assert np.all(np.isfinite(resp)) and np.all(np.isfinite(log_density))
+            assert np.all(np.isfinite(resp)) and not np.any(np.isnan(log_density)) and np.all(log_density < np.inf)
             assert resp.shape[0] == labels.shape[0] == log_density.shape[0] == len(X_new)
+
+        def check_filled(filled):
+            assert filled.shape == np.shape(X_new) and np.all(np.isfinite(filled))
+
+        def check_adapted(adapted):
+            assert np.all(np.isfinite(adapted.means_)) and adapted.means_.shape == fitted.means_.shape
 
         check_outcome(
             lambda: (fitted.predict(X_new), fitted.predict_proba(X_new), fitted.score_samples(X_new)), check_scores
         )
+        check_outcome(lambda: fitted.impute(X_new), check_filled)
+        check_outcome(lambda: map_adapt(fitted, X_new), check_adapted)
+        check_outcome(lambda: fitted.fit(X, sample_weight=sample_weight), lambda refitted: None)  # warm or not
 
     check_outcome(lambda: model.fit(X, sample_weight=sample_weight), check_fit)
+
+
+@st.composite
+def valid_problems(draw):
+    """Well-formed settings and data, holes, weights and partial starts included: the deep paths."""
+    n_samples, n_features = draw(st.integers(3, 40)), draw(st.integers(1, 4))
+    n_components = draw(st.integers(1, min(3, n_samples)))
+    covariance_type = draw(st.sampled_from(COVARIANCE_TYPES))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    X = rng.standard_normal((n_samples, n_features)) * draw(SCALES) + draw(st.sampled_from([0.0, 1e6]))
+    missing_values = draw(st.sampled_from(["error", "em"]))
+    if missing_values == "em" and draw(st.booleans()):
+        holes = rng.random(X.shape) < draw(st.sampled_from([0.1, 0.4]))
+        holes[:, 0] &= holes.all(axis=1) == 0  # every row keeps a value
+        X[holes] = np.nan
+    start = {}
+    if draw(st.booleans()):
+        start["means_init"] = rng.standard_normal((n_components, n_features))
+    if draw(st.booleans()):
+        start["weights_init"] = rng.dirichlet(np.ones(n_components))
+    settings = dict(
+        n_components=n_components,
+        covariance_type=covariance_type,
+        missing_values=missing_values,
+        fixed=draw(st.sampled_from([(), ("weights",), ("means",), ("covariances",), ("weights", "covariances")])),
+        init_params=draw(st.sampled_from(["kmeans++", "kmeans", "random", "random_from_data"])),
+        reg_covar=draw(st.sampled_from([0.0, 1e-6, 1e-3])),
+        max_iter=draw(st.sampled_from([1, 10])),
+        random_state=0,
+        **start,
+    )
+    sample_weight = draw(st.one_of(st.none(), st.just(rng.uniform(0, 2, n_samples))))
+    return settings, X, sample_weight
+
+
+@FUZZ
+@given(valid_problems())
+def test_estimator_on_valid_problems(problem):
+    settings_, X, sample_weight = problem
+
+    def check_fit(fitted):
+        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "lower_bounds_"):
+            assert np.all(np.isfinite(getattr(fitted, name))), name
+        # reg_covar's floor is not part of the likelihood EM climbs: no promise then. Without it, components
+        # collapsing onto a few of 3 to 40 points amplify rounding, hence the relative 1e-6.
+        if fitted.reg_covar == 0:
+            assert np.diff(fitted.lower_bounds_).min(initial=0) >= -1e-6 * max(1.0, abs(fitted.lower_bound_))
+        resp = fitted.predict_proba(X)
+        np.testing.assert_allclose(resp.sum(axis=1), 1, rtol=1e-5)
+        if fitted.missing_values == "em":
+            assert np.all(np.isfinite(fitted.impute(X)))
+
+    check_outcome(lambda: GaussianMixture(**settings_).fit(X, sample_weight=sample_weight), check_fit)
