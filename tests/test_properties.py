@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import COVARIANCE_TYPES
+from conftest import COVARIANCE_TYPES, given_start
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,11 +44,9 @@ def test_responsibilities_are_finite_and_rows_sum_to_one(problem):
 @given(mixture_problems(), st.integers(1, 15))
 def test_log_likelihood_never_decreases(problem, n_iter):
     X, resp, covariance_type, _rng = problem
-    weights, means, _covariances = m_step(X, resp, covariance_type, reg_covar=1e-6)
-    start = dict(weights_init=weights, means_init=means)
-    model = GaussianMixture(
-        resp.shape[1], covariance_type=covariance_type, reg_covar=0.0, tol=0, max_iter=n_iter, **start
-    )
+    weights, means, covariances = m_step(X, resp, covariance_type, reg_covar=1e-6)
+    start = given_start(means, covariance_type, weights, covariances)  # the whole start: deterministic
+    model = GaussianMixture(resp.shape[1], reg_covar=0.0, tol=0, max_iter=n_iter, **start)
     try:
         model.fit(X)
     except ValueError as error:  # a component collapsed: with reg_covar=0 that is a legitimate outcome
