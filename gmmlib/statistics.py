@@ -69,6 +69,10 @@ CHUNK_ELEMENTS = 1 << 19
 FORMS = ("auto", "expanded", "centred")
 
 _THREADPOOL_CONTROLLER = None
+# single_threaded_blas: how many threads are inside it, and the limit they share.
+_BLAS_LOCK = threading.Lock()
+_BLAS_USERS = 0
+_BLAS_LIMIT = None
 
 
 @dataclasses.dataclass
@@ -358,7 +362,9 @@ class CentredForm:
     """Whitened coordinates ``P_k^T (x - mu_k)`` of all its components; scatter about each ``mu_k``.
 
     Chunks are held transposed, as in :class:`ExpandedForm`. Each component's mean is subtracted
-    before whitening, so nothing cancels however far the components are from each other.
+    before whitening, so nothing cancels however far the components are from each other. Diagonal
+    factors ("diag", "spherical") whiten by elementwise products and keep only the scatter's
+    diagonal: ``d`` instead of ``d^2`` multiplications per row and component.
     """
 
     n_totals = 2  # arrays returned by partial_statistics
@@ -367,7 +373,10 @@ class CentredForm:
         n_components, n_features = means.shape
         self.means, self.factors, self.diagonal = means, factors, diagonal
         self.stacked_means = means.astype(dtype)[:, :, None]
-        self.transposed_factors = np.swapaxes(factors, 1, 2).astype(dtype)
+        if diagonal:
+            self.scales = np.einsum("kjj->kj", factors).astype(dtype)[:, :, None]
+        else:
+            self.transposed_factors = np.swapaxes(factors, 1, 2).astype(dtype)
         self.log_normalisers = log_normalisers.astype(dtype)[:, None]
         self.n_components, self.n_features, self.dtype = n_components, n_features, dtype
 
@@ -383,27 +392,37 @@ class CentredForm:
         n_rows = chunk.shape[0]
         whitened, scratch = (array[:, :, :n_rows] for array in workspace)
         centred = np.subtract(chunk.T, self.stacked_means, out=scratch)
-        np.matmul(self.transposed_factors, centred, out=whitened)
-        squares = np.multiply(whitened, whitened, out=scratch)
+        if self.diagonal:
+            np.multiply(centred, self.scales, out=whitened)
+        else:
+            np.matmul(self.transposed_factors, centred, out=whitened)
+        squares = np.multiply(whitened, whitened, out=scratch)  # kept for the diagonal scatter
         np.sum(squares, axis=1, out=out)
         out *= -0.5
         out += self.log_normalisers
 
     def partial_statistics(self, resp, workspace):
         n_rows = resp.shape[1]
-        whitened = workspace[0][:, :, :n_rows]
-        weighted = np.multiply(whitened, resp[:, None, :], out=workspace[1][:, :, :n_rows])
-        return weighted.sum(axis=2), np.matmul(weighted, whitened.transpose(0, 2, 1))
+        whitened, squares = (array[:, :, :n_rows] for array in workspace)
+        column = resp[:, :, None]
+        sums = np.matmul(whitened, column)[:, :, 0]
+        if self.diagonal:
+            return sums, np.matmul(squares, column)[:, :, 0]
+        weighted = np.multiply(whitened, resp[:, None, :], out=squares)
+        return sums, np.matmul(weighted, whitened.transpose(0, 2, 1))
 
     def statistics(self, totals):
         """First moments and scatter about each component's mean, unwhitened."""
         whitened_sums, whitened_scatter = totals
+        if self.diagonal:
+            # x_j - mu_kj = z_j / p_kj.
+            scales = np.einsum("kjj->kj", self.factors)
+            return whitened_sums / scales, whitened_scatter / scales**2, self.means
         identity = np.eye(self.n_features)
         # x - mu_k = z P_k^{-1}, so s_k = s^z_k P_k^{-1} and S_k = P_k^{-T} S^z_k P_k^{-1}.
         inverses = np.array([linalg.solve_triangular(factor, identity, lower=False) for factor in self.factors])
         sums = np.einsum("kj,kjl->kl", whitened_sums, inverses)
-        scatter = np.swapaxes(inverses, 1, 2) @ whitened_scatter @ inverses
-        return sums, (np.einsum("kjj->kj", scatter) if self.diagonal else scatter), self.means
+        return sums, np.swapaxes(inverses, 1, 2) @ whitened_scatter @ inverses, self.means
 
 
 def available_threads():
@@ -419,12 +438,24 @@ def single_threaded_blas():
     while after each call, so even the tiny Cholesky factorisations between two E-steps would
     leave them competing with the chunk threads. ``GaussianMixture.fit`` (initialisation and EM)
     and its scoring methods run inside this context.
+
+    The limit is process-wide, so entries from several threads at once (dask's threads, each
+    computing a block) are counted: the first sets it, the last to leave restores the original.
     """
-    global _THREADPOOL_CONTROLLER
-    if _THREADPOOL_CONTROLLER is None:
-        _THREADPOOL_CONTROLLER = ThreadpoolController()
-    with _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas"):
+    global _THREADPOOL_CONTROLLER, _BLAS_LIMIT, _BLAS_USERS
+    with _BLAS_LOCK:
+        if _BLAS_USERS == 0:
+            if _THREADPOOL_CONTROLLER is None:
+                _THREADPOOL_CONTROLLER = ThreadpoolController()
+            _BLAS_LIMIT = _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas")
+        _BLAS_USERS += 1
+    try:
         yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_USERS -= 1
+            if _BLAS_USERS == 0:
+                _BLAS_LIMIT.restore_original_limits()
 
 
 def accumulate_statistics(
