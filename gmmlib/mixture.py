@@ -6,15 +6,10 @@ import warnings
 
 import numpy as np
 from scipy import linalg
-from scipy.special import logsumexp
 
 from . import _validation as check
-from .em import (
-    check_some_density,
-    log_weighted_densities_from_precision_cholesky,
-    m_step,
-    responsibilities_from_log_joint,
-)
+from . import blocks
+from .em import m_step
 from .em_loop import run_em, warn_if_not_converged
 from .exceptions import EmptyComponentWarning, FeatureNamesWarning, NotFittedError
 from .gaussian import (
@@ -24,8 +19,14 @@ from .gaussian import (
     precision_cholesky,
     precisions_from_cholesky,
 )
-from .initialization import kmeans, kmeans_plusplus, nearest_centre
-from .statistics import accumulate_statistics, parameters_from_labels, parameters_from_statistics, single_threaded_blas
+from .initialization import nearest_centre, seed_centres
+from .statistics import (
+    accumulate_statistics,
+    parameters_from_labels,
+    parameters_from_statistics,
+    score_over_chunks,
+    single_threaded_blas,
+)
 
 INIT_PARAMS = ("kmeans++", "kmeans", "random", "random_from_data")
 
@@ -247,15 +248,16 @@ class GaussianMixture:
         self : GaussianMixture
         """
         names = check.feature_names(X)
-        X = check.check_data(X)
+        X = _check_data(X)
         self._check_parameters(X)
         warm = self.warm_start and hasattr(self, "means_")
         if warm:
             self._check_warm_start(X, names)
-        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        if np.count_nonzero(sample_weight) < self.n_components:
+        sample_weight = _check_sample_weight(sample_weight, X)
+        n_positive = int(np.count_nonzero(sample_weight))
+        if n_positive < self.n_components:
             raise ValueError(
-                f"sample_weight has {np.count_nonzero(sample_weight)} positive entries; "
+                f"sample_weight has {n_positive} positive entries; "
                 f"n_components={self.n_components} needs at least as many"
             )
         rng = check.check_random_state(self.random_state)
@@ -309,8 +311,11 @@ class GaussianMixture:
         means close together still start with the data's spread, and both find points).
         """
         if self.weights_init is None or self.means_init is None or self.precisions_init is None:
-            assignment = self._initial_assignment(X, sample_weight, rng)
-            weights, means, covariances = self._parameters_from_assignment(X, assignment, sample_weight)
+            if blocks.is_dask_array(X):
+                weights, means, covariances = self._parameters_from_a_sample(X, sample_weight, rng)
+            else:
+                assignment = self._initial_assignment(X, sample_weight, rng)
+                weights, means, covariances = self._parameters_from_assignment(X, assignment, sample_weight)
         if self.weights_init is not None:
             weights = np.asarray(self.weights_init, dtype=X.dtype)
         if self.means_init is not None:
@@ -327,39 +332,52 @@ class GaussianMixture:
         Returns
         -------
         assignment : ndarray of shape (n_samples,) or (n_samples, n_components)
-            Each sample's component (its nearest k-means++ seed, k-means centre or drawn sample),
-            or random soft responsibilities for "random".
+            Each sample's component (its nearest k-means++ seed, k-means centre or drawn sample:
+            :func:`gmmlib.initialization.seed_centres`), or random soft responsibilities for "random".
         """
-        n_samples, k = X.shape[0], self.n_components
         if self.init_params == "random":
-            resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
+            resp = rng.uniform(size=(X.shape[0], self.n_components)).astype(X.dtype)
             return resp / resp.sum(axis=1, keepdims=True)
-        if self.init_params == "kmeans":
-            return kmeans(X, k, rng, sample_weight)[1]
-        if self.init_params == "kmeans++":
-            centres = X[kmeans_plusplus(X, k, rng, sample_weight)]
-        else:  # "random_from_data"
-            centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
-        return nearest_centre(X, centres)
+        return nearest_centre(X, seed_centres(X, self.n_components, rng, sample_weight, self.init_params))
 
     def _parameters_from_assignment(self, X, assignment, sample_weight):
         """``(weights, means, covariances)`` by one M-step from labels or soft responsibilities."""
-        k = self.n_components
         if assignment.ndim == 2:
             weights, means, covariances = m_step(X, assignment, self.covariance_type, self.reg_covar, sample_weight)
         else:  # m_step on one-hot responsibilities, without the n x k array
             weights, means, covariances = parameters_from_labels(
-                X, assignment, k, self.covariance_type, self.reg_covar, sample_weight
+                X, assignment, self.n_components, self.covariance_type, self.reg_covar, sample_weight
             )
-        if self.background_volume is not None:
-            # The background starts with an equal share, 1 / (n_components + 1).
-            weights = np.append(weights * k, 1.0) / (k + 1)
-        return weights, means, covariances
+        return self._with_background(weights), means, covariances
+
+    def _parameters_from_a_sample(self, X, sample_weight, rng):
+        """The start of a dask fit: ``init_params`` run on a uniform sample of the rows (at most about 10^5).
+
+        The seeds (k-means++, k-means or drawn rows) are chosen among the rows of
+        :func:`gmmlib.blocks.uniform_sample`, then every row is assigned its nearest seed and the
+        M-step runs block by block. "random" draws soft responsibilities for the sample's rows, and
+        the M-step is that of the sample.
+        """
+        rows, weight = blocks.uniform_sample(X, sample_weight, self.n_components, rng)
+        if self.init_params == "random":
+            return self._parameters_from_assignment(rows, self._initial_assignment(rows, weight, rng), weight)
+        centres = seed_centres(rows, self.n_components, rng, weight, self.init_params)
+        weights, means, covariances = blocks.parameters_from_nearest_centres(
+            X, sample_weight, centres, self.covariance_type, self.reg_covar
+        )
+        return self._with_background(weights), means, covariances
+
+    def _with_background(self, weights):
+        """The Gaussians' starting weights, and the background's (an equal share, 1 / (n_components + 1)) if any."""
+        if self.background_volume is None:
+            return weights
+        return np.append(weights * self.n_components, 1.0) / (self.n_components + 1)
 
     def _e_step(self, X, sample_weight, parameters):
         """Sufficient statistics of ``X`` at ``parameters``, and the mean log-likelihood (the lower bound)."""
         weights, means, _, factors = parameters
-        stats = accumulate_statistics(
+        accumulate = blocks.accumulate_statistics if blocks.is_dask_array(X) else accumulate_statistics
+        stats = accumulate(
             X, sample_weight, weights, means, factors, self.covariance_type, self._background_log_density
         )
         return stats, stats.log_likelihood / stats.total_weight
@@ -458,7 +476,7 @@ class GaussianMixture:
         if not hasattr(self, "means_"):
             raise NotFittedError("this GaussianMixture is not fitted yet; call fit(X) first")
         self._check_feature_names(X)
-        X = check.check_data(X)
+        X = _check_data(X)
         self._check_n_features(X)
         return X
 
@@ -490,17 +508,22 @@ class GaussianMixture:
         elif len(names) != len(fitted) or np.any(names != fitted):
             raise ValueError(_feature_names_message(fitted, names))
 
-    def _log_joint(self, X):
-        """``log p(x_i, z_i = k)`` of a validated ``X``, background column last."""
-        with single_threaded_blas():  # many small products: BLAS threads would only spin
-            return log_weighted_densities_from_precision_cholesky(
-                X,
-                self._all_weights(),
-                self.means_,
-                self.precisions_cholesky_,
-                self.covariance_type,
-                self._background_log_density,
-            )
+    def _scores(self, X, output):
+        """:func:`gmmlib.statistics.score_over_chunks` of a validated ``X`` under the fitted parameters.
+
+        Chunk by chunk in threads, as in ``fit``; for a dask array a dask array, block by block
+        (:func:`gmmlib.blocks.score_blocks`).
+        """
+        score = blocks.score_blocks if blocks.is_dask_array(X) else score_over_chunks
+        return score(
+            X,
+            self._all_weights(),
+            self.means_,
+            self.precisions_cholesky_,
+            self.covariance_type,
+            self._background_log_density,
+            output,
+        )
 
     def score_samples(self, X):
         """Log-density of each sample under the fitted mixture.
@@ -516,7 +539,7 @@ class GaussianMixture:
         -------
         log_density : ndarray of shape (n_samples,)
         """
-        return logsumexp(self._log_joint(self._validated(X)), axis=1)
+        return self._scores(self._validated(X), "log_density")
 
     def score(self, X, y=None, sample_weight=None):
         """Mean log-likelihood of ``X`` under the fitted mixture.
@@ -536,8 +559,8 @@ class GaussianMixture:
         return self._mean_log_likelihood(X, sample_weight)
 
     def _mean_log_likelihood(self, X, sample_weight=None):
-        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        return float(sample_weight @ logsumexp(self._log_joint(X), axis=1) / sample_weight.sum())
+        sample_weight = _check_sample_weight(sample_weight, X)
+        return float(sample_weight @ self._scores(X, "log_density") / sample_weight.sum())
 
     def predict_proba(self, X):
         """Responsibilities ``gamma_ik = p(z_i = k | x_i)`` of the fitted components (Bayes' rule).
@@ -551,7 +574,7 @@ class GaussianMixture:
         resp : ndarray of shape (n_samples, n_components), or (n_samples, n_components + 1)
             Rows sum to 1; with a background component its column is last.
         """
-        return responsibilities_from_log_joint(self._log_joint(self._validated(X)))[0]
+        return self._scores(self._validated(X), "responsibilities")
 
     def predict(self, X):
         """The most probable component of each sample (the largest responsibility).
@@ -565,11 +588,7 @@ class GaussianMixture:
         labels : ndarray of int of shape (n_samples,)
             In ``range(n_components)``, or -1 where the background component is the most probable.
         """
-        log_joint = self._log_joint(self._validated(X))
-        check_some_density(log_joint.max(axis=1))
-        labels = np.argmax(log_joint, axis=1)
-        labels[labels == self.n_components] = -1
-        return labels
+        return self._scores(self._validated(X), "labels")
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit the model to ``X``, then return :meth:`predict` of ``X``.
@@ -651,6 +670,18 @@ class GaussianMixture:
         """
         X = self._validated(X)
         return -2 * self._mean_log_likelihood(X) * X.shape[0] + 2 * self._n_parameters()
+
+
+def _check_data(X):
+    """``X`` checked as data: in memory, or a dask array checked block by block (:mod:`gmmlib.blocks`)."""
+    return blocks.check_data(X) if blocks.is_blocked(X) else check.check_data(X)
+
+
+def _check_sample_weight(sample_weight, X):
+    """Sample weights for the checked data ``X``: a dask array aligned with its blocks when ``X`` is one."""
+    if blocks.is_dask_array(X):
+        return blocks.check_sample_weight(sample_weight, X)
+    return check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
 
 def _feature_names_message(fitted, names):
