@@ -140,7 +140,15 @@ def check_sample_weight(sample_weight, X):
 
 
 def _row_blocks(X, sample_weight):
-    """``(block, its sample weights, its first row)`` for every block of rows; the first two dask delayed."""
+    """``(block, its sample weights, its first row)`` for every block of rows; the first two dask delayed.
+
+    ``sample_weight`` is a dask array with ``X``'s row blocks, or in memory (as checked by
+    :func:`gmmlib._validation.check_sample_weight`, e.g. in :func:`gmmlib.map_adapt`).
+    """
+    import dask.array as da
+
+    if not is_dask_array(sample_weight):
+        sample_weight = da.from_array(np.asarray(sample_weight), chunks=(X.chunks[0],))
     first_rows = np.cumsum((0, *X.chunks[0][:-1])).tolist()
     return zip(X.to_delayed().ravel(), sample_weight.to_delayed().ravel(), first_rows)
 

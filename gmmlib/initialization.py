@@ -38,9 +38,9 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None,
 
     Each new centre is drawn with probability proportional to ``w_i D(x_i)^2``, the weighted
     squared distance to the nearest centre so far; of ``n_local_trials`` candidates the one that
-    most reduces the total potential is kept. Memory: three float64 values per row (weights,
-    distances, draw probabilities) and chunks of rows; the candidates' potentials are summed chunk
-    by chunk, so no array of ``n_samples x n_local_trials`` distances is ever held.
+    most reduces the total potential is kept. Memory: two float64 values per row (distances, draw
+    probabilities; three without ``sample_weight``) and chunks of rows; the candidates' potentials are
+    summed chunk by chunk, so no array of ``n_samples x n_local_trials`` distances is ever held.
 
     Parameters
     ----------
@@ -65,7 +65,9 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None,
     probabilities = np.empty(n_samples)
     indices = np.empty(n_clusters, dtype=np.intp)
     indices[0] = _draw(rng, weight, probabilities)
-    closest = np.concatenate([squared_distances(X[rows], X[indices[:1]])[:, 0] for rows in chunks])
+    closest = np.empty(n_samples)
+    for rows in chunks:
+        closest[rows] = squared_distances(X[rows], X[indices[:1]])[:, 0]
     for c in range(1, n_clusters):
         potential = np.multiply(weight, closest, out=probabilities)
         # When every remaining point coincides with a centre, draw by weight alone.
