@@ -41,15 +41,15 @@ def _numeric_array(value, name):
     return array
 
 
-def check_data(X, name="X", min_samples=1):
-    """Return ``X`` as a finite 2-D float64 or float32 array.
+def check_data(X, name="X", min_samples=1, allow_nan=False):
+    """Return ``X`` as a finite 2-D float64 or float32 array (NaN allowed, as missing, if ``allow_nan``).
 
     float32 input stays float32; every other numeric dtype becomes float64. Values whose squares
     (summed over features and samples) would overflow the data type are refused: EM needs them.
     """
     array = _numeric_array(X, name)
     check_shape(array.shape, name, min_samples)
-    return check_values(np.ascontiguousarray(array, dtype=float_type(array.dtype)), name)
+    return check_values(np.ascontiguousarray(array, dtype=float_type(array.dtype)), name, allow_nan=allow_nan)
 
 
 def float_type(dtype):
@@ -73,18 +73,23 @@ def check_shape(shape, name="X", min_samples=1):
         raise ValueError(f"{name} has 0 feature(s) (shape={shape}) while a minimum of 1 is required.")
 
 
-def check_values(array, name="X", first_row=0, n_samples=None):
-    """Refuse a float array (or a block of rows of one) holding NaN or inf, or values too large for EM.
+def check_values(array, name="X", first_row=0, n_samples=None, allow_nan=False):
+    """Refuse a float array (or a block of rows of one) with inf, NaN (unless ``allow_nan``) or values too large.
 
     ``first_row`` numbers the rows in messages (the block's first row in the whole data);
     ``n_samples`` is the number of rows of the whole data, which the overflow limit depends on
     (default: the array's). Returns ``array``.
     """
-    if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
+    finite = np.isfinite(array) | np.isnan(array) if allow_nan else np.isfinite(array)
+    if not np.all(finite):
+        bad = np.argwhere(~finite)[0]
+        allowed = (
+            "finite values or NaN for missing ones (no inf)" if allow_nan else "only finite values (no NaN or inf)"
+        )
+        hint = "" if allow_nan else "; for missing values use GaussianMixture(missing_values='em')"
         raise ValueError(
-            f"{name} must contain only finite values (no NaN or inf); found {float(array[tuple(bad)])} "
-            f"at row {first_row + bad[0]}, column {bad[1]}"
+            f"{name} must contain {allowed}; found {float(array[tuple(bad)])} at row {first_row + bad[0]}, "
+            f"column {bad[1]}{hint}"
         )
     _check_magnitude(array, name, array.shape[0] if n_samples is None else n_samples)
     return array
@@ -94,8 +99,9 @@ def _check_magnitude(array, name, n_samples):
     """Refuse data whose squared deviations, summed over samples and features, overflow its type."""
     n_features = array.shape[1]
     limit = float(np.sqrt(np.finfo(array.dtype).max / (64.0 * n_samples * n_features)))
-    # The extremes rather than max(abs(array)), which would copy the whole array.
-    largest = float(max(-np.min(array), np.max(array), 0.0)) if array.size else 0.0
+    # The extremes, NaN ignored, rather than max(abs(array)), which would copy the whole array.
+    extremes = (-np.fmin.reduce(array, axis=None), np.fmax.reduce(array, axis=None)) if array.size else ()
+    largest = float(max(*extremes, 0.0))
     if largest > limit:
         raise ValueError(
             f"{name} has values as large as {largest:.3g}; EM sums squared deviations of {n_samples} x {n_features} "

@@ -25,9 +25,11 @@ import functools
 import numpy as np
 
 from . import _validation as check
+from .blocks import Blocks, is_dask_array
 from .em_loop import run_em
 from .exceptions import NotFittedError
 from .mixture import GaussianMixture
+from .statistics import Rows
 
 
 def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
@@ -55,6 +57,21 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
         UBM's. ``lower_bounds_`` holds the mean log-likelihood of ``X`` at the E-step of each
         iteration (the first is under the UBM), ``n_iter_ = n_iter`` and ``converged_ = True``
         (a fixed number of iterations; there is nothing to converge).
+
+    Examples
+    --------
+    A UBM of two speakers' frames, adapted to 20 frames of a third: only the component the new
+    frames visit moves, by ``alpha = n / (n + r)`` of the way to their mean.
+
+    >>> import numpy as np
+    >>> from gmmlib import GaussianMixture, map_adapt
+    >>> rng = np.random.default_rng(0)
+    >>> frames = np.vstack([rng.normal(-3, 1, (500, 1)), rng.normal(3, 1, (500, 1))])
+    >>> ubm = GaussianMixture(2, random_state=0).fit(frames)
+    >>> adapted = map_adapt(ubm, rng.normal(4, 1, (20, 1)), relevance_factor=16)
+    >>> moved = np.abs(adapted.means_ - ubm.means_).ravel()
+    >>> bool(moved.max() > 0.3 and moved.min() < 1e-6)
+    True
     """
     if not isinstance(ubm, GaussianMixture):
         raise TypeError(f"ubm must be a fitted gmmlib.GaussianMixture, got {check._describe(ubm)}")
@@ -79,7 +96,7 @@ def map_adapt(ubm, X, relevance_factor=16.0, n_iter=1, sample_weight=None):
 
     # tol=-inf: exactly n_iter iterations, a fixed number with nothing to converge.
     run = run_em(
-        functools.partial(adapted._e_step, X, sample_weight),
+        functools.partial(adapted._e_step, (Blocks if is_dask_array(X) else Rows)(X, sample_weight)),
         map_means,
         start,
         max_iter=n_iter,

@@ -24,6 +24,8 @@ are shown in ``notebooks/06_scaling.ipynb``; the statistics are derived in
 ``notebooks/02_em_derivation.ipynb``.
 """
 
+import dataclasses
+
 import numpy as np
 
 from . import _validation as check
@@ -179,6 +181,23 @@ def sum_in_fixed_order(partials):
     while len(partials) > 1:
         partials = [add(*partials[start : start + SPLIT_EVERY]) for start in range(0, len(partials), SPLIT_EVERY)]
     return dask.compute(partials[0])[0]
+
+
+@dataclasses.dataclass
+class Blocks:
+    """Rows of a dask array and their weights: what ``GaussianMixture.fit``'s E-step runs over.
+
+    The blocked counterpart of :class:`gmmlib.statistics.Rows`, with the same :meth:`statistics`.
+    """
+
+    X: object
+    sample_weight: object
+
+    def statistics(self, weights, means, covariances, precisions_cholesky, covariance_type, background_log_density):
+        """The E-step's :class:`gmmlib.statistics.SufficientStatistics` (:func:`accumulate_statistics`)."""
+        return accumulate_statistics(
+            self.X, self.sample_weight, weights, means, precisions_cholesky, covariance_type, background_log_density
+        )
 
 
 def accumulate_statistics(

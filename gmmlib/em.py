@@ -93,6 +93,18 @@ def e_step(X, weights, means, covariances, covariance_type="full", background_vo
         Rows sum to 1.
     log_likelihood : float
         ``sum_i log p(x_i)``.
+
+    Examples
+    --------
+    Two unit Gaussians at -2 and 2 with equal weights: a point at 0 is shared equally, one at 2
+    belongs almost surely to the second.
+
+    >>> import numpy as np
+    >>> from gmmlib import e_step
+    >>> resp, log_likelihood = e_step(
+    ...     X=[[0.0], [2.0]], weights=[0.5, 0.5], means=[[-2.0], [2.0]], covariances=[[[1.0]], [[1.0]]])
+    >>> resp.round(4).tolist()
+    [[0.5, 0.5], [0.0003, 0.9997]]
     """
     log_joint = log_weighted_densities(X, weights, means, covariances, covariance_type, background_volume)
     resp, log_density = responsibilities_from_log_joint(log_joint)
@@ -170,6 +182,18 @@ def m_step(X, resp, covariance_type="full", reg_covar=1e-6, sample_weight=None, 
     weights : ndarray of shape (n_columns,)
     means : ndarray of shape (n_components, n_features)
     covariances : ndarray, scikit-learn's shape for ``covariance_type``
+
+    Examples
+    --------
+    Hard responsibilities give each group's share, mean and (biased) covariance:
+
+    >>> import numpy as np
+    >>> from gmmlib import m_step
+    >>> X = np.array([[0.0], [2.0], [10.0], [12.0]])
+    >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> weights, means, covariances = m_step(X, resp, reg_covar=0.0)
+    >>> weights.round(6), means.ravel(), covariances.ravel().round(6)
+    (array([0.5, 0.5]), array([ 1., 11.]), array([1., 1.]))
     """
     X = check_data(X)
     check_covariance_type(covariance_type)

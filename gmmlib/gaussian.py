@@ -188,6 +188,15 @@ def log_gaussian_density(X, means, covariances, covariance_type="full"):
     Returns
     -------
     log_density : ndarray of shape (n_samples, n_components)
+
+    Examples
+    --------
+    The standard normal at 0 and 1, and a Gaussian of variance 4 at its mean:
+
+    >>> from gmmlib import log_gaussian_density
+    >>> log_density = log_gaussian_density([[0.0], [1.0]], [[0.0], [0.0]], [1.0, 4.0], covariance_type="spherical")
+    >>> log_density.round(4).tolist()
+    [[-0.9189, -1.6121], [-1.4189, -1.7371]]
     """
     X = check_data(X)
     check_covariance_type(covariance_type)

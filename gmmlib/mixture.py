@@ -9,7 +9,7 @@ from scipy import linalg
 
 from . import _validation as check
 from . import blocks
-from .em import m_step
+from .em import m_step, responsibilities_from_log_joint
 from .em_loop import run_em, warn_if_not_converged
 from .exceptions import EmptyComponentWarning, FeatureNamesWarning, NotFittedError
 from .gaussian import (
@@ -20,8 +20,9 @@ from .gaussian import (
     precisions_from_cholesky,
 )
 from .initialization import nearest_centre, seed_centres
+from .missing import RowsWithHoles, check_missing, conditional_draws, fill_with_column_means, observed_log_joint
 from .statistics import (
-    accumulate_statistics,
+    Rows,
     parameters_from_labels,
     parameters_from_statistics,
     score_over_chunks,
@@ -29,6 +30,8 @@ from .statistics import (
 )
 
 INIT_PARAMS = ("kmeans++", "kmeans", "random", "random_from_data")
+MISSING_VALUES = ("error", "em")
+FIXABLE = ("weights", "means", "covariances")
 
 
 class GaussianMixture:
@@ -74,6 +77,17 @@ class GaussianMixture:
         ``1 / V``, whose weight is learned; None for a plain mixture.
     record_history : bool, default=False
         If True, ``history_`` keeps the parameters after every iteration of the best run.
+    missing_values : {"error", "em"}, default="error"
+        "error" refuses NaN in ``X``. "em" takes NaN entries as missing at random: ``fit`` runs EM
+        on the observed-data likelihood (responsibilities from each row's observed coordinates, the
+        holes' conditional means and covariances in the statistics; :mod:`gmmlib.missing`,
+        ``notebooks/07_missing_values.ipynb``), the scoring methods marginalise each row's missing
+        coordinates, and :meth:`impute` fills them. The start is computed with every hole filled
+        by its column's mean. Not with a background component.
+    fixed : tuple of str, default=()
+        Parameters held at their starting values while EM updates the others: any of
+        "weights", "means", "covariances" (with held means, the covariances are the maximisers
+        about them). The start is ``weights_init``/``means_init``/``precisions_init`` where given.
 
     Attributes
     ----------
@@ -143,6 +157,8 @@ class GaussianMixture:
         verbose_interval=10,
         background_volume=None,
         record_history=False,
+        missing_values="error",
+        fixed=(),
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -160,6 +176,8 @@ class GaussianMixture:
         self.verbose_interval = verbose_interval
         self.background_volume = background_volume
         self.record_history = record_history
+        self.missing_values = missing_values
+        self.fixed = fixed
 
     # -- scikit-learn's parameter protocol -------------------------------------------------------
     @classmethod
@@ -205,6 +223,23 @@ class GaussianMixture:
         check.check_scalar(self.n_init, "n_init", int, minimum=1)
         check.check_scalar(self.verbose, "verbose", int, minimum=0)
         check.check_scalar(self.verbose_interval, "verbose_interval", int, minimum=1)
+        if not isinstance(self.missing_values, str) or self.missing_values not in MISSING_VALUES:
+            raise ValueError(
+                f"missing_values must be one of {', '.join(map(repr, MISSING_VALUES))}; "
+                f"got {check._describe(self.missing_values)}"
+            )
+        if self.missing_values == "em" and self.background_volume is not None:
+            raise ValueError(
+                "missing_values='em' cannot be combined with background_volume: the background's density of the "
+                "observed coordinates needs its region, not only its volume"
+            )
+        if not isinstance(self.fixed, (tuple, list)) or not all(
+            isinstance(n, str) and n in FIXABLE for n in self.fixed
+        ):
+            raise ValueError(
+                f"fixed must be a tuple of parameter names among {', '.join(map(repr, FIXABLE))}; "
+                f"got {check._describe(self.fixed)}"
+            )
         check.check_bool(self.warm_start, "warm_start")
         check.check_bool(self.record_history, "record_history")
         if not isinstance(self.init_params, str) or self.init_params not in INIT_PARAMS:
@@ -228,6 +263,9 @@ class GaussianMixture:
     def _n_columns(self):
         return self.n_components + (self.background_volume is not None)
 
+    def _allows_missing(self):
+        return isinstance(self.missing_values, str) and self.missing_values == "em"
+
     @property
     def _background_log_density(self):
         return None if self.background_volume is None else -float(np.log(self.background_volume))
@@ -248,7 +286,7 @@ class GaussianMixture:
         self : GaussianMixture
         """
         names = check.feature_names(X)
-        X = _check_data(X)
+        X = self._check_data(X)
         self._check_parameters(X)
         warm = self.warm_start and hasattr(self, "means_")
         if warm:
@@ -261,6 +299,17 @@ class GaussianMixture:
                 f"n_components={self.n_components} needs at least as many"
             )
         rng = check.check_random_state(self.random_state)
+        missing = np.isnan(X) if self.missing_values == "em" else None
+        if blocks.is_dask_array(X):
+            data, X_start = blocks.Blocks(X, sample_weight), X
+        elif missing is not None and missing.any():
+            check_missing(missing)
+            data, X_start = (
+                RowsWithHoles.split(X, missing, sample_weight),
+                fill_with_column_means(X, missing, sample_weight),
+            )
+        else:
+            data, X_start = Rows(X, sample_weight), X
         n_init = 1 if warm else self.n_init
         best = None
         # One BLAS thread: the statistics run their chunks in parallel threads instead (gmmlib.statistics).
@@ -269,10 +318,9 @@ class GaussianMixture:
                 if warm:
                     start = (self._all_weights(), self.means_, self.covariances_, self.precisions_cholesky_)
                 else:
-                    start = self._initial_parameters(X, sample_weight, rng)
+                    start = self._initial_parameters(X_start, sample_weight, rng)
                 run = self._run_em(
-                    X,
-                    sample_weight,
+                    data,
                     tuple(np.asarray(a, dtype=X.dtype) for a in start),
                     previous_lower_bound=self.lower_bound_ if warm else -np.inf,
                 )
@@ -351,7 +399,7 @@ class GaussianMixture:
         return self._with_background(weights), means, covariances
 
     def _parameters_from_a_sample(self, X, sample_weight, rng):
-        """The start of a dask fit: ``init_params`` run on a uniform sample of the rows (at most about 10^5).
+        """The start of a dask fit: ``init_params`` run on a uniform sample of the rows (about 10^5).
 
         The seeds (k-means++, k-means or drawn rows) are chosen among the rows of
         :func:`gmmlib.blocks.uniform_sample`, then every row is assigned its nearest seed and the
@@ -373,23 +421,34 @@ class GaussianMixture:
             return weights
         return np.append(weights * self.n_components, 1.0) / (self.n_components + 1)
 
-    def _e_step(self, X, sample_weight, parameters):
-        """Sufficient statistics of ``X`` at ``parameters``, and the mean log-likelihood (the lower bound)."""
-        weights, means, _, factors = parameters
-        accumulate = blocks.accumulate_statistics if blocks.is_dask_array(X) else accumulate_statistics
-        stats = accumulate(
-            X, sample_weight, weights, means, factors, self.covariance_type, self._background_log_density
+    def _e_step(self, data, parameters):
+        """Sufficient statistics of ``data`` (:class:`gmmlib.statistics.Rows` or rows with holes) at
+        ``parameters``, and the mean (observed-data) log-likelihood, the lower bound."""
+        weights, means, covariances, factors = parameters
+        stats = data.statistics(
+            weights, means, covariances, factors, self.covariance_type, self._background_log_density
         )
         return stats, stats.log_likelihood / stats.total_weight
 
     def _m_step(self, stats, parameters):
-        """``(weights, means, covariances, precisions_cholesky)`` maximising Q given the statistics."""
-        weights, means, covariances = parameters_from_statistics(
-            stats, self.covariance_type, self.reg_covar, self.background_volume is not None
+        """``(weights, means, covariances, precisions_cholesky)`` maximising Q given the statistics; the
+        parameters named in ``fixed`` keep their current values."""
+        weights, means, covariances, factors = parameters
+        new_weights, new_means, new_covariances = parameters_from_statistics(
+            stats,
+            self.covariance_type,
+            self.reg_covar,
+            self.background_volume is not None,
+            means=means if "means" in self.fixed else None,
         )
-        return weights, means, covariances, precision_cholesky(covariances, self.covariance_type, check_input=False)
+        if "weights" not in self.fixed:
+            weights = new_weights
+        if "covariances" not in self.fixed:
+            covariances = new_covariances
+            factors = precision_cholesky(covariances, self.covariance_type, check_input=False)
+        return weights, new_means, covariances, factors
 
-    def _run_em(self, X, sample_weight, start, previous_lower_bound=-np.inf):
+    def _run_em(self, data, start, previous_lower_bound=-np.inf):
         """EM (:func:`gmmlib.em_loop.run_em`) from ``start = (weights, means, covariances, precisions_cholesky)``.
 
         The E-step accumulates the sufficient statistics chunk by chunk (:mod:`gmmlib.statistics`)
@@ -403,7 +462,7 @@ class GaussianMixture:
                 print(f"  iteration {n_iter}: mean log-likelihood {lower_bound:.6f}, change {change:.3e}")
 
         return run_em(
-            functools.partial(self._e_step, X, sample_weight),
+            functools.partial(self._e_step, data),
             self._m_step,
             start,
             max_iter=self.max_iter,
@@ -476,9 +535,20 @@ class GaussianMixture:
         if not hasattr(self, "means_"):
             raise NotFittedError("this GaussianMixture is not fitted yet; call fit(X) first")
         self._check_feature_names(X)
-        X = _check_data(X)
+        X = self._check_data(X)
         self._check_n_features(X)
         return X
+
+    def _check_data(self, X):
+        """``X`` checked as data: in memory, or a dask array whose blocks are checked when computed."""
+        if not blocks.is_blocked(X):
+            return check.check_data(X, allow_nan=self._allows_missing())
+        if self._allows_missing():
+            raise ValueError(
+                "missing_values='em' needs X in memory, got a dask or on-disk array; load X, or use "
+                "missing_values='error'"
+            )
+        return blocks.check_data(X)
 
     def _check_n_features(self, X):
         if X.shape[1] != self.n_features_in_:
@@ -512,17 +582,81 @@ class GaussianMixture:
         """:func:`gmmlib.statistics.score_over_chunks` of a validated ``X`` under the fitted parameters.
 
         Chunk by chunk in threads, as in ``fit``; for a dask array a dask array, block by block
-        (:func:`gmmlib.blocks.score_blocks`).
+        (:func:`gmmlib.blocks.score_blocks`). Rows with missing coordinates (NaN, with
+        ``missing_values="em"``) are scored on their observed ones.
         """
-        score = blocks.score_blocks if blocks.is_dask_array(X) else score_over_chunks
-        return score(
+        holes = np.isnan(X).any(axis=1) if self._allows_missing() else None
+        if holes is None or not holes.any():
+            score = blocks.score_blocks if blocks.is_dask_array(X) else score_over_chunks
+            return score(
+                X,
+                self._all_weights(),
+                self.means_,
+                self.precisions_cholesky_,
+                self.covariance_type,
+                self._background_log_density,
+                output,
+            )
+        missing = np.isnan(X[holes])
+        check_missing(missing, columns=False)
+        log_joint = observed_log_joint(
+            X[holes], missing, self.weights_, self.means_, self.covariances_, self.covariance_type
+        )
+        resp, log_density = responsibilities_from_log_joint(log_joint)
+        of_holes = {"log_density": log_density, "responsibilities": resp, "labels": np.argmax(log_joint, axis=1)}
+        result = np.empty((X.shape[0], *of_holes[output].shape[1:]), dtype=of_holes[output].dtype)
+        result[holes] = of_holes[output]
+        if not holes.all():
+            result[~holes] = self._scores(X[~holes], output)
+        return result
+
+    def impute(self, X, method="conditional_mean"):
+        """``X`` with its missing entries (NaN) filled from the fitted mixture, given each row's observed values.
+
+        Needs ``missing_values="em"``. Derived in ``notebooks/07_missing_values.ipynb``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        method : {"conditional_mean", "sample"}, default="conditional_mean"
+            "conditional_mean" fills ``E[x_m | x_o] = sum_k gamma_ik (mu_km + Sigma_k,mo
+            Sigma_k,oo^{-1} (x_o - mu_ko))``, the best guess in squared error; "sample" draws a
+            component from the responsibilities ``gamma_i`` and the holes from its conditional
+            Gaussian (with ``random_state``), for multiple imputation.
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_samples, n_features)
+            Observed entries unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gmmlib import GaussianMixture
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.multivariate_normal([0.0, 0.0], [[1.0, 0.9], [0.9, 1.0]], size=500)
+        >>> X[::10, 1] = np.nan  # every tenth second coordinate lost
+        >>> model = GaussianMixture(1, missing_values="em", random_state=0).fit(X)
+        >>> filled = model.impute([[2.0, np.nan]])  # about 0.9 * 2: the regression on the first
+        >>> float(np.round(filled[0, 1], 1))
+        1.8
+        """
+        if not self._allows_missing():
+            raise ValueError("impute needs a model fitted with missing_values='em'")
+        if not isinstance(method, str) or method not in ("conditional_mean", "sample"):
+            raise ValueError(f"method must be 'conditional_mean' or 'sample'; got {check._describe(method)}")
+        X = self._validated(X)
+        missing = np.isnan(X)
+        check_missing(missing, columns=False)
+        return conditional_draws(
             X,
-            self._all_weights(),
+            missing,
+            self.weights_,
             self.means_,
-            self.precisions_cholesky_,
+            self.covariances_,
             self.covariance_type,
-            self._background_log_density,
-            output,
+            method,
+            check.check_random_state(self.random_state),
         )
 
     def score_samples(self, X):
@@ -670,11 +804,6 @@ class GaussianMixture:
         """
         X = self._validated(X)
         return -2 * self._mean_log_likelihood(X) * X.shape[0] + 2 * self._n_parameters()
-
-
-def _check_data(X):
-    """``X`` checked as data: in memory, or a dask array checked block by block (:mod:`gmmlib.blocks`)."""
-    return blocks.check_data(X) if blocks.is_blocked(X) else check.check_data(X)
 
 
 def _check_sample_weight(sample_weight, X):

@@ -110,6 +110,28 @@ class SufficientStatistics:
     total_weight: float
     dtype: np.dtype = dataclasses.field(default_factory=lambda: np.dtype(np.float64))
 
+    def recentred(self, centres):
+        """The same statistics taken about other ``centres`` (n_components, n_features).
+
+        With ``x - c' = (x - c) + delta``, ``delta = c - c'``: ``s' = s + N delta`` and
+        ``S' = S + s delta^T + delta s^T + N delta delta^T`` (their diagonals for "diag"/"spherical").
+        """
+        centres = np.asarray(centres, dtype=np.float64)
+        delta = self.centres - centres
+        counts = self.counts[: len(centres), None]
+        sums = self.sums + counts * delta
+        if self.scatter.ndim == 3:
+            cross = self.sums[:, :, None] * delta[:, None, :]
+            scatter = (
+                self.scatter
+                + cross
+                + np.swapaxes(cross, 1, 2)
+                + counts[:, :, None] * delta[:, :, None] * delta[:, None, :]
+            )
+        else:
+            scatter = self.scatter + 2 * self.sums * delta + counts * delta**2
+        return dataclasses.replace(self, sums=sums, scatter=scatter, centres=centres)
+
     def __add__(self, other):
         """The statistics of two disjoint sets of rows, taken at the same parameters (so about the same centres)."""
         if not np.array_equal(self.centres, other.centres) or self.dtype != other.dtype:
@@ -122,6 +144,24 @@ class SufficientStatistics:
             self.log_likelihood + other.log_likelihood,
             self.total_weight + other.total_weight,
             self.dtype,
+        )
+
+
+@dataclasses.dataclass
+class Rows:
+    """Rows of data and their weights, in memory: what :meth:`GaussianMixture.fit`'s E-step runs over.
+
+    Other kinds of rows (with holes, :class:`gmmlib.missing.RowsWithHoles`) offer the same
+    :meth:`statistics`.
+    """
+
+    X: np.ndarray
+    sample_weight: np.ndarray
+
+    def statistics(self, weights, means, covariances, precisions_cholesky, covariance_type, background_log_density):
+        """The E-step's :class:`SufficientStatistics` at the given parameters (:func:`accumulate_statistics`)."""
+        return accumulate_statistics(
+            self.X, self.sample_weight, weights, means, precisions_cholesky, covariance_type, background_log_density
         )
 
 
@@ -715,13 +755,16 @@ def reassemble(totals, order, parts, log_likelihood, total_weight, dtype):
     return SufficientStatistics(counts, sums, scatter, centres, log_likelihood, total_weight, dtype)
 
 
-def parameters_from_statistics(stats, covariance_type, reg_covar, has_background=False):
+def parameters_from_statistics(stats, covariance_type, reg_covar, has_background=False, means=None):
     """The M-step from sufficient statistics; the same equations as :func:`gmmlib.m_step`.
 
     Computed in float64 and returned in ``stats.dtype``. One difference: a component with no
     responsibility at all (``N_k`` at the ``10 eps`` floor) keeps its shift ``c_k`` as its mean,
     where :func:`gmmlib.m_step` (like scikit-learn) sends it towards the origin; its covariance is
     ``reg_covar`` in both.
+
+    ``means``, when given, are held: the covariances are then the maximisers about them, the
+    scatter about ``means`` over ``N_k`` (``GaussianMixture(fixed=("means",))``).
 
     Returns
     -------
@@ -733,7 +776,11 @@ def parameters_from_statistics(stats, covariance_type, reg_covar, has_background
     totals = np.asarray(stats.counts, dtype=np.float64) + 10 * np.finfo(dtype).eps
     weights = totals / totals.sum()
     counts = totals[:-1] if has_background else totals
-    offsets = stats.sums / counts[:, None]
+    if means is None:
+        offsets = stats.sums / counts[:, None]
+    else:  # about the held means, the offsets of the means from the centres are zero
+        stats = stats.recentred(means)
+        offsets = np.zeros_like(stats.sums)
     means = stats.centres + offsets
     n_features = means.shape[1]
     if covariance_type in ("full", "tied"):

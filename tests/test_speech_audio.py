@@ -109,6 +109,7 @@ def test_resample_keeps_frequency_and_amplitude(from_rate, to_rate):
         ("7_jackson_x.wav", None),
         ("7_jackson_3.mp3", None),
         ("_jackson_3.wav", None),
+        ("7_jackson_3.wav\n", None),
     ],
 )
 def test_parse_name(name, expected):
@@ -198,3 +199,29 @@ def test_load_wav_folder_errors(tmp_path):
     (tmp_path / "readme.txt").write_text("nothing here")
     with pytest.raises(ValueError, match=r"holds no usable .*\(1 skipped\)"):
         load_wav_folder(tmp_path)
+
+
+def test_read_wav_names_the_path_of_a_file_it_cannot_use(tmp_path):
+    # scipy's parser meets this header (the fmt chunk declares 0 channels) with a ZeroDivisionError.
+    wavfile.write(tmp_path / "good.wav", 8000, np.zeros(10, dtype=np.int16))
+    header = bytearray((tmp_path / "good.wav").read_bytes())
+    header[22:24] = b"\x00\x00"
+    (tmp_path / "bad.wav").write_bytes(bytes(header))
+    with pytest.raises(ValueError, match=r"path '.*bad\.wav' cannot be used: not a WAV file scipy can read"):
+        read_wav(tmp_path / "bad.wav")
+    with pytest.raises(FileNotFoundError):
+        read_wav(tmp_path / "missing.wav")
+
+
+def test_resample_refuses_a_ratio_whose_filter_would_not_fit_in_memory():
+    with pytest.raises(ValueError, match=r"from_rate=1000003 and to_rate=16000 reduce to the ratio 16000/1000003"):
+        resample(np.zeros(10), 1_000_003, 16000)
+
+
+def test_load_wav_folder_skips_a_file_it_cannot_resample(tmp_path):
+    wavfile.write(tmp_path / "a_ann_0.wav", 16000, FORMATS["int16"](sine(16000)))
+    wavfile.write(tmp_path / "a_ann_1.wav", 1_000_003, FORMATS["int16"](sine(8000)))
+    corpus = load_wav_folder(tmp_path, sample_rate=16000)
+    assert [u.name for u in corpus.utterances] == ["a_ann_0.wav"]
+    assert corpus.skipped == [("a_ann_1.wav", corpus.skipped[0][1])]
+    assert corpus.skipped[0][1].startswith("cannot be resampled: from_rate=1000003 and to_rate=16000")

@@ -3,22 +3,21 @@
 import numpy as np
 import pytest
 import python_speech_features as psf
+from scipy import fft
 
-from gmmlib.speech.mfcc import (
+from gmmlib.speech.features import (
     active_frames,
     cepstral_lifter,
     cmvn,
-    default_n_fft,
     deltas,
-    frame_signal,
     hz_to_mel,
+    log_mel_energies,
     mel_filterbank,
     mel_to_hz,
     mfcc,
-    power_spectrum,
-    pre_emphasis,
     speech_features,
 )
+from gmmlib.speech.sigproc import default_n_fft, frame_signal, power_spectrum, pre_emphasis
 from gmmlib.speech.synthesis import make_speakers, synthesize_word
 
 
@@ -85,6 +84,30 @@ def test_mfcc_options_equal_python_speech_features(options, psf_options):
     expected = psf.mfcc(signal, 16000, **psf_options)
     ours = mfcc(signal, 16000, rounded_bins=True, **{"n_fft": 512, **options})
     np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("sample_rate", [8000, 16000])
+@pytest.mark.parametrize("name", ["noise", "speech_with_zeros", "shorter_than_a_frame"])
+def test_log_mel_energies_equal_python_speech_features(name, sample_rate):
+    signal = SIGNALS[name]
+    bands, energy = psf.fbank(signal, sample_rate, winfunc=np.hamming)
+    ours = log_mel_energies(signal, sample_rate, n_fft=512, rounded_bins=True, log_energy=True)
+    np.testing.assert_allclose(ours, np.column_stack([np.log(energy), np.log(bands)]), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        log_mel_energies(signal, sample_rate, n_fft=512, rounded_bins=True, window=None),
+        psf.logfbank(signal, sample_rate),
+        rtol=0,
+        atol=1e-10,
+    )
+
+
+def test_mfcc_is_the_liftered_dct_of_the_log_mel_energies():
+    signal = SIGNALS["chirp"]
+    energies = log_mel_energies(signal, 16000, n_filters=20, log_energy=True)
+    cepstra = mfcc(signal, 16000, n_filters=20, n_cepstra=12)
+    np.testing.assert_array_equal(cepstra[:, 0], energies[:, 0])
+    expected = cepstral_lifter(fft.dct(energies[:, 1:], type=2, axis=1, norm="ortho")[:, :12], 22)
+    np.testing.assert_allclose(cepstra[:, 1:], expected[:, 1:], rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("width", [1, 2, 3])
@@ -197,6 +220,18 @@ def test_cmvn():
     np.testing.assert_allclose(normalised[:, :3].std(axis=0), 1)
     np.testing.assert_array_equal(normalised[:, 3], 0)
     np.testing.assert_allclose(cmvn(features, variance=False).std(axis=0)[:3], features.std(axis=0)[:3])
+    # Near the float64 limit the sums are formed on scaled columns, so nothing overflows.
+    np.testing.assert_allclose(cmvn(features * 1e306), normalised, atol=1e-12)
+    np.testing.assert_allclose(cmvn(features * 1e306, variance=False) / 1e306, cmvn(features, variance=False))
+
+
+def test_deltas_and_speech_detection_do_not_overflow_near_the_float64_limit():
+    features = np.random.default_rng(1).normal(size=(12, 3))
+    np.testing.assert_allclose(deltas(features * 1e307) / 1e307, deltas(features), rtol=1e-12)
+    signal = SIGNALS["speech_with_zeros"]
+    mask = active_frames(signal, 16000, dynamic_range_db=30)
+    np.testing.assert_array_equal(active_frames(signal * 1e300, 16000, dynamic_range_db=30), mask)
+    np.testing.assert_array_equal(active_frames(signal * 1e-300, 16000, dynamic_range_db=30), mask)
 
 
 def test_active_frames_drop_silence():
@@ -224,6 +259,12 @@ def test_speech_features_shapes():
     np.testing.assert_array_equal(kept, everything[mask])
     normalised = speech_features(signal, 16000, dynamic_range_db=30, normalise=True)
     np.testing.assert_allclose(normalised.mean(axis=0), 0, atol=1e-10)
+    # The log mel kind, on the same frames, with the log energy in front.
+    log_mel = speech_features(signal, 16000, kind="log_mel", n_deltas=1, log_energy=True, dynamic_range_db=30)
+    energies = log_mel_energies(signal, 16000, log_energy=True)
+    np.testing.assert_array_equal(log_mel, np.hstack([energies, deltas(energies)])[mask])
+    without_energy = speech_features(signal, 16000, n_deltas=0, log_energy=False)
+    np.testing.assert_array_equal(without_energy, mfcc(signal, 16000, log_energy=False))
 
 
 @pytest.mark.parametrize(
@@ -236,13 +277,24 @@ def test_speech_features_shapes():
         (lambda: mfcc(np.zeros(100), 0), ValueError, "sample_rate must be > 0"),
         (lambda: mfcc(np.zeros(100), 16000, n_cepstra=30), ValueError, "n_cepstra must be <= n_filters=26"),
         (lambda: mfcc(np.zeros(100), 16000, high_freq=9000), ValueError, "high_freq <= sample_rate / 2"),
-        (lambda: mfcc(np.zeros(100), 16000, preemphasis=1.5), ValueError, r"coefficient must be in \[0, 1\]"),
+        (lambda: mfcc(np.zeros(100), 16000, preemphasis=1.5), ValueError, r"preemphasis must be in \[0, 1\]"),
+        (lambda: pre_emphasis(np.zeros(100), -0.5), ValueError, r"coefficient must be >= 0"),
+        (lambda: mfcc(np.zeros(100), 16000, log_energy="no"), TypeError, "log_energy must be True or False"),
+        (lambda: mfcc(np.zeros(100), 16000, window="nonsense"), ValueError, "window='nonsense' is not a scipy window"),
+        (lambda: mfcc(np.ones(100) * 1e300, 16000), ValueError, "signal is too loud"),
+        (lambda: log_mel_energies(np.zeros(100), 16000, rounded_bins=1), TypeError, "rounded_bins must be True"),
+        (lambda: cmvn(np.array([[1.0, np.inf]])), ValueError, "features must be finite; found inf at row 0, column 1"),
+        (
+            lambda: speech_features(np.zeros(100), 16000, kind="plp"),
+            ValueError,
+            "kind must be one of 'mfcc', 'log_mel'",
+        ),
+        (lambda: speech_features(np.zeros(100), 16000, n_deltas=True), TypeError, "n_deltas must be an integer"),
         (lambda: mfcc(np.zeros(100), 16000, frame_length=1e-5), ValueError, "less than one sample"),
         (lambda: mfcc(np.zeros(100), 16000, window=np.ones(3)), ValueError, r"shape \(400,\)"),
         (lambda: deltas(np.zeros((3, 2)), 0), ValueError, "width must be >= 1"),
         (lambda: deltas(np.zeros(3)), ValueError, r"features must be 2-D"),
         (lambda: speech_features(np.zeros(100), 16000, n_deltas=3), ValueError, "n_deltas must be 0, 1 or 2"),
-        (lambda: speech_features(np.zeros(100), 16000, log_energy=False), TypeError, "always uses log_energy=True"),
     ],
 )
 def test_errors_name_the_parameter(call, error, message):

@@ -10,7 +10,7 @@ import pytest
 
 from gmmlib import GaussianMixture
 from gmmlib.speech import plotting
-from gmmlib.speech.mfcc import mel_filterbank, mfcc
+from gmmlib.speech.features import mel_filterbank, mfcc
 from gmmlib.speech.recognition import (
     classify,
     confusion_matrix,

@@ -9,6 +9,7 @@ Used in ``notebooks/04_speech_mfcc.ipynb``.
 
 import collections
 import math
+import os
 import pathlib
 import re
 import warnings
@@ -19,9 +20,12 @@ from scipy import signal as sp_signal
 from scipy.io import wavfile
 
 from .._validation import _describe, check_scalar
+from .sigproc import check_signal
 
 #: ``{label}_{speaker}_{index}.wav``: label and speaker without underscores, index a non-negative integer.
-NAME_PATTERN = re.compile(r"^(?P<label>[^_]+)_(?P<speaker>[^_]+)_(?P<index>\d+)\.wav$", re.IGNORECASE)
+#: The largest term of a resampling ratio in lowest terms (the filter of :func:`resample` has 20 times as many taps).
+MAX_RATIO_TERM = 2**18
+NAME_PATTERN = re.compile(r"(?P<label>[^_]+)_(?P<speaker>[^_]+)_(?P<index>[0-9]+)\.wav", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,18 @@ class Corpus:
 
 
 def parse_name(name):
-    """``(label, speaker, index)`` of a file named ``{label}_{speaker}_{index}.wav``, else None."""
-    match = NAME_PATTERN.match(name)
+    """``(label, speaker, index)`` of a file named ``{label}_{speaker}_{index}.wav``, else None.
+
+    Parameters
+    ----------
+    name : str
+        A file name: label and speaker without underscores, index ASCII digits, ``.wav`` in any case.
+
+    Returns
+    -------
+    key : (str, str, int) or None
+    """
+    match = NAME_PATTERN.fullmatch(name)
     if match is None:
         return None
     return match["label"], match["speaker"], int(match["index"])
@@ -104,6 +118,35 @@ def to_float(samples):
     return values
 
 
+def _check_path(path, name):
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{name} must be a str or path-like, got {_describe(path)}")
+    return pathlib.Path(path)
+
+
+def _read_samples(path):
+    """``(sample_rate, signal)`` of a WAV file, or a ValueError saying (without the path) why not."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", wavfile.WavFileWarning)
+            sample_rate, samples = wavfile.read(path)
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:  # scipy's parser meets a bad header with ValueError, struct.error, ZeroDivisionError...
+        raise ValueError(f"not a WAV file scipy can read ({type(exc).__name__}: {exc})") from None
+    if sample_rate < 1:
+        raise ValueError(f"the header gives a sample rate of {sample_rate} Hz")
+    try:
+        signal = to_float(samples)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"unsupported samples: {exc}") from None
+    if signal.size == 0:
+        raise ValueError("the file holds no samples")
+    if not np.all(np.isfinite(signal)):
+        raise ValueError("the file holds NaN or infinite samples")
+    return int(sample_rate), signal
+
+
 def read_wav(path):
     """Read a WAV file as mono float64 samples in [-1, 1).
 
@@ -122,18 +165,17 @@ def read_wav(path):
     Raises
     ------
     ValueError
-        If the file holds no samples or non-finite ones; scipy's own exceptions for files that are
-        not WAV are passed on.
+        If the file is not a WAV file that :func:`scipy.io.wavfile.read` can read (whatever
+        scipy's parser raised is in the message), has a sample rate below 1 Hz, or holds no
+        samples or non-finite ones; the message names the path.
+    OSError
+        If the file cannot be opened (missing, a folder, no permission).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", wavfile.WavFileWarning)
-        sample_rate, samples = wavfile.read(path)
-    signal = to_float(samples)
-    if signal.size == 0:
-        raise ValueError("the file holds no samples")
-    if not np.all(np.isfinite(signal)):
-        raise ValueError("the file holds NaN or infinite samples")
-    return int(sample_rate), signal
+    path = _check_path(path, "path")
+    try:
+        return _read_samples(path)
+    except ValueError as exc:
+        raise ValueError(f"path {str(path)!r} cannot be used: {exc}") from None
 
 
 def write_wav(path, signal, sample_rate):
@@ -146,16 +188,20 @@ def write_wav(path, signal, sample_rate):
     ----------
     path : str or path-like
     signal : array-like of shape (n_samples,)
+        At least one finite sample.
     sample_rate : int
         In Hz.
+
+    Returns
+    -------
+    None
     """
-    signal = np.asarray(signal, dtype=np.float64)
-    if signal.ndim != 1:
-        raise ValueError(f"signal must be 1-D (mono), got shape {signal.shape}")
+    path = _check_path(path, "path")
+    signal = check_signal(signal)
     check_scalar(sample_rate, "sample_rate", int, minimum=1)
-    if not np.all(np.isfinite(signal)) or np.any(np.abs(signal) > 1):
+    if np.any(np.abs(signal) > 1):
         raise ValueError(
-            "signal must be finite and within [-1, 1]; scale it first (16-bit PCM would clip), "
+            "signal must be within [-1, 1]; scale it first (16-bit PCM would clip), "
             f"got values from {np.min(signal)!r} to {np.max(signal)!r}"
         )
     samples = np.clip(np.round(signal * 32768), -32768, 32767).astype(np.int16)
@@ -167,28 +213,43 @@ def resample(signal, from_rate, to_rate):
 
     Parameters
     ----------
-    signal : ndarray of shape (n_samples,)
+    signal : array-like of shape (n_samples,)
+        Finite samples.
     from_rate, to_rate : int
         Sample rates in Hz.
 
     Returns
     -------
     resampled : ndarray of shape (ceil(n_samples * to_rate / from_rate),)
+
+    Raises
+    ------
+    ValueError
+        If the ratio in lowest terms, ``up / down``, has a term above :data:`MAX_RATIO_TERM`: the
+        anti-aliasing filter has ``20 max(up, down) + 1`` taps. Rates up to 262144 Hz always pass.
     """
+    signal = check_signal(signal)
     check_scalar(from_rate, "from_rate", int, minimum=1)
     check_scalar(to_rate, "to_rate", int, minimum=1)
     if from_rate == to_rate:
-        return np.asarray(signal, dtype=np.float64)
+        return signal
     divisor = math.gcd(from_rate, to_rate)
-    return sp_signal.resample_poly(signal, to_rate // divisor, from_rate // divisor)
+    up, down = to_rate // divisor, from_rate // divisor
+    if max(up, down) > MAX_RATIO_TERM:
+        raise ValueError(
+            f"from_rate={from_rate} and to_rate={to_rate} reduce to the ratio {up}/{down}, whose filter would need "
+            f"{20 * max(up, down) + 1} taps; resampling needs both terms <= {MAX_RATIO_TERM}"
+        )
+    return sp_signal.resample_poly(signal, up, down)
 
 
 def load_wav_folder(folder, sample_rate=None):
     """Load every ``{label}_{speaker}_{index}.wav`` file of a folder (not its sub-folders).
 
     A file is skipped, with its name and the reason in ``Corpus.skipped``, when its name does not
-    follow the pattern, it cannot be read as WAV, it holds no samples or non-finite ones, or it
-    repeats the (label, speaker, index) of an earlier name. Hidden files (starting with ".") and
+    follow the pattern, it cannot be read as WAV, it holds no samples or non-finite ones, it
+    repeats the (label, speaker, index) of an earlier name, or its sample rate cannot be
+    resampled to ``sample_rate`` (:func:`resample`). Hidden files (starting with ".") and
     sub-folders are ignored.
 
     Parameters
@@ -206,16 +267,68 @@ def load_wav_folder(folder, sample_rate=None):
     ------
     ValueError
         If ``folder`` is not a folder or holds no usable file.
+
+    Examples
+    --------
+    A 16 kHz and an 8 kHz recording of speaker "ann", and a file whose name is not a take; the
+    files are resampled to the most common rate (the highest of equally common ones):
+
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from gmmlib.speech import load_wav_folder, write_wav
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_wav(pathlib.Path(folder) / "yes_ann_0.wav", np.zeros(16000), 16000)
+    ...     write_wav(pathlib.Path(folder) / "no_ann_0.wav", np.zeros(4000), 8000)
+    ...     _ = pathlib.Path(folder, "notes.txt").write_text("not audio")
+    ...     corpus = load_wav_folder(folder)
+    >>> corpus.sample_rate, corpus.speakers, corpus.labels
+    (16000, ['ann'], ['no', 'yes'])
+    >>> [(u.name, u.signal.size) for u in corpus.utterances]
+    [('no_ann_0.wav', 8000), ('yes_ann_0.wav', 16000)]
+    >>> corpus.skipped
+    [('notes.txt', 'name does not follow {label}_{speaker}_{index}.wav')]
     """
-    folder = pathlib.Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"folder must be an existing folder, got {str(folder)!r}")
+    folder = _check_folder(folder)
     if sample_rate is not None:
         check_scalar(sample_rate, "sample_rate", int, minimum=1)
-    skipped, loaded, seen = [], [], {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
+    skipped = []
+    loaded = list(_read_files(_folder_files(folder), skipped))
+    if sample_rate is None and loaded:
+        sample_rate = most_common_rate(rate for _, _, rate, _ in loaded)
+    utterances = list(_resampled(loaded, sample_rate, skipped))
+    if not utterances:
+        raise _no_usable_file_error(folder, skipped)
+    utterances.sort(key=lambda u: (u.speaker, u.label, u.index))
+    return Corpus(utterances, sample_rate, sorted(skipped))
+
+
+def _check_folder(folder):
+    folder = _check_path(folder, "folder")
+    if not folder.is_dir():
+        raise ValueError(f"folder must be an existing folder, got {str(folder)!r}")
+    return folder
+
+
+def _no_usable_file_error(folder, skipped):
+    """The ValueError for a folder none of whose files could be used, the ``skipped`` ones counted."""
+    return ValueError(
+        f"folder {str(folder)!r} holds no usable {{label}}_{{speaker}}_{{index}}.wav file ({len(skipped)} skipped)"
+    )
+
+
+def _folder_files(folder):
+    """The files of ``folder`` that :func:`load_wav_folder` considers, in name order (not hidden, not folders)."""
+    return [path for path in sorted(folder.iterdir()) if not path.name.startswith(".") and path.is_file()]
+
+
+def _read_files(paths, skipped):
+    """Yield ``((label, speaker, index), name, sample_rate, signal)`` for each usable file of ``paths``.
+
+    One file is read at a time. The ``(name, reason)`` of each file that cannot be used is appended
+    to ``skipped``, as :func:`load_wav_folder` describes.
+    """
+    seen = {}
+    for path in paths:
         key = parse_name(path.name)
         if key is None:
             skipped.append((path.name, "name does not follow {label}_{speaker}_{index}.wav"))
@@ -224,22 +337,40 @@ def load_wav_folder(folder, sample_rate=None):
             skipped.append((path.name, f"same label, speaker and index as {seen[key]}"))
             continue
         try:
-            rate, signal = read_wav(path)
-        except Exception as exc:  # any file can be handed to us: report it, whatever went wrong
-            skipped.append((path.name, f"cannot be read: {type(exc).__name__}: {exc}"))
+            rate, signal = _read_samples(path)
+        except (OSError, ValueError) as exc:
+            skipped.append((path.name, f"cannot be read: {exc}"))
             continue
         seen[key] = path.name
-        loaded.append((key, path.name, rate, signal))
-    if not loaded:
-        raise ValueError(
-            f"folder {str(folder)!r} holds no usable {{label}}_{{speaker}}_{{index}}.wav file ({len(skipped)} skipped)"
-        )
-    if sample_rate is None:
-        counts = collections.Counter(rate for _, _, rate, _ in loaded)
-        sample_rate = max(counts, key=lambda rate: (counts[rate], rate))
-    utterances = [
-        Utterance(label, speaker, index, name, resample(signal, rate, sample_rate))
-        for (label, speaker, index), name, rate, signal in loaded
-    ]
-    utterances.sort(key=lambda u: (u.speaker, u.label, u.index))
-    return Corpus(utterances, sample_rate, sorted(skipped))
+        yield key, path.name, rate, signal
+
+
+def _resampled(loaded, sample_rate, skipped):
+    """Yield an :class:`Utterance` at ``sample_rate`` for each file :func:`_read_files` yields.
+
+    A file that cannot be resampled to ``sample_rate`` (see :func:`resample`) is appended to ``skipped``.
+    """
+    for (label, speaker, index), name, rate, signal in loaded:
+        try:
+            signal = resample(signal, rate, sample_rate)
+        except ValueError as exc:
+            skipped.append((name, f"cannot be resampled: {exc}"))
+            continue
+        yield Utterance(label, speaker, index, name, signal)
+
+
+def most_common_rate(rates):
+    """The most common of the sample rates, the highest of equally common ones.
+
+    Parameters
+    ----------
+    rates : iterable of int
+
+    Returns
+    -------
+    rate : int
+    """
+    counts = collections.Counter(rates)
+    if not counts:
+        raise ValueError("rates must hold at least one sample rate, got none")
+    return max(counts, key=lambda rate: (counts[rate], rate))

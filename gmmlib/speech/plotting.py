@@ -8,11 +8,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .mfcc import default_n_fft, frame_signal, power_spectrum, seconds_to_samples
+from .sigproc import default_n_fft, frame_signal, power_spectrum, seconds_to_samples
 
 
 def plot_waveform(signal, sample_rate, ax=None, **kwargs):
     """Samples against time in seconds.
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+    sample_rate : float
+        In Hz.
+    ax : matplotlib Axes or None, default=None
+    **kwargs
+        Passed to ``ax.plot``.
 
     Returns
     -------

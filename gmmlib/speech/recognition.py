@@ -56,6 +56,22 @@ def fit_class_models(features, classes, *, max_frames=None, random_state=None, *
     -------
     models : dict of str to GaussianMixture
         In sorted class order.
+
+    Examples
+    --------
+    Utterances of two classes whose 2-D frames lie around different centres; one model per class,
+    then each utterance goes to the class whose model gives its frames the highest likelihood:
+
+    >>> import numpy as np
+    >>> from gmmlib.speech import classify, fit_class_models
+    >>> rng = np.random.default_rng(0)
+    >>> features = [rng.normal(centre, 1.0, size=(40, 2)) for centre in (0, 0, 0, 5, 5, 5)]
+    >>> classes = ["low", "low", "low", "high", "high", "high"]
+    >>> models = fit_class_models(features, classes, n_components=2, random_state=0)
+    >>> list(models)
+    ['high', 'low']
+    >>> classify(models, [rng.normal(5, 1.0, size=(30, 2)), rng.normal(0, 1.0, size=(30, 2))])
+    ['high', 'low']
     """
     classes = list(classes)
     if len(classes) != len(features):
@@ -101,9 +117,18 @@ def utterance_log_likelihoods(models, features):
 def classify(models, features):
     """The class of each utterance, ``argmax`` of :func:`utterance_log_likelihoods`.
 
+    Parameters
+    ----------
+    models : dict of str to fitted GaussianMixture
+        For example from :func:`fit_class_models`.
+    features : sequence of array-like of shape (n_frames_i, n_features)
+        Each utterance with at least one frame.
+
     Returns
     -------
     predicted : list of str
+        The key in ``models`` of each utterance's best-scoring model; see :func:`fit_class_models`
+        for an example.
     """
     names = list(models)
     return [names[k] for k in np.argmax(utterance_log_likelihoods(models, features), axis=1)]

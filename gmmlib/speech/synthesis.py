@@ -298,6 +298,18 @@ def generate_corpus(
     -------
     Corpus
         With ``skipped`` empty.
+
+    Examples
+    --------
+    Two speakers saying the vowel word "ai" twice each, in memory (pass ``directory`` to also write
+    the WAV files):
+
+    >>> from gmmlib.speech import generate_corpus
+    >>> corpus = generate_corpus(n_speakers=2, words=("ai",), n_utterances=2, sample_rate=8000)
+    >>> [u.name for u in corpus.utterances]
+    ['ai_spk01_0.wav', 'ai_spk01_1.wav', 'ai_spk02_0.wav', 'ai_spk02_1.wav']
+    >>> corpus.sample_rate, corpus.speakers
+    (8000, ['spk01', 'spk02'])
     """
     check_scalar(n_utterances, "n_utterances", int, minimum=1)
     words = list(words)
