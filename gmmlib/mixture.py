@@ -59,7 +59,12 @@ class GaussianMixture:
     init_params : {"kmeans++", "kmeans", "random", "random_from_data"}, default="kmeans++"
         How the starting responsibilities are chosen: each sample is assigned to the nearest
         k-means++ seed, k-means centre or randomly drawn sample, or given random soft
-        responsibilities.
+        responsibilities. For a dask array the seeds are chosen on a uniform random sample of
+        max(100 000, 200 * n_components) rows (all rows when there are no more, which gives the
+        in-memory start), so that seeding costs one pass over the data instead of one per
+        component; every row then takes its nearest seed and the first M-step runs block by
+        block. "random" draws the soft responsibilities of the sample's rows, and its M-step is
+        the sample's.
     weights_init : array-like of shape (n_components,), default=None
         Starting weights; (n_components + 1,) with a background, the background's last.
     means_init : array-like of shape (n_components, n_features), default=None
@@ -275,10 +280,13 @@ class GaussianMixture:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            float32 data is fitted in float32; other numeric data in float64.
+        X : array-like, dask array, zarr array or HDF5 dataset of shape (n_samples, n_features)
+            float32 data is fitted in float32; other numeric data in float64. A dask array (a zarr
+            array or HDF5 dataset is wrapped as one) is fitted block by block on the active dask
+            scheduler, holding a few blocks in memory (:mod:`gmmlib.blocks`); from the same start
+            its fit equals the in-memory one to rounding.
         y : ignored
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or dask array of shape (n_samples,), default=None
             Non-negative weights; an integer weight counts as that many repeated rows.
 
         Returns
@@ -671,7 +679,7 @@ class GaussianMixture:
 
         Returns
         -------
-        log_density : ndarray of shape (n_samples,)
+        log_density : ndarray (a dask array for a dask ``X``) of shape (n_samples,)
         """
         return self._scores(self._validated(X), "log_density")
 
@@ -705,7 +713,7 @@ class GaussianMixture:
 
         Returns
         -------
-        resp : ndarray of shape (n_samples, n_components), or (n_samples, n_components + 1)
+        resp : ndarray (a dask array for a dask ``X``) of shape (n_samples, n_columns)
             Rows sum to 1; with a background component its column is last.
         """
         return self._scores(self._validated(X), "responsibilities")
@@ -719,7 +727,7 @@ class GaussianMixture:
 
         Returns
         -------
-        labels : ndarray of int of shape (n_samples,)
+        labels : ndarray (a dask array for a dask ``X``) of int of shape (n_samples,)
             In ``range(n_components)``, or -1 where the background component is the most probable.
         """
         return self._scores(self._validated(X), "labels")
