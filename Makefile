@@ -6,14 +6,14 @@ INSTALLED := $(VENV)/.installed-stamp
 PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: venv lint test report index execute bench clean
+.PHONY: venv lint test report index execute bench assignments grade clean
 
 venv: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench,dask]"
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench,dask,assignments]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
@@ -51,6 +51,17 @@ execute: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_em.py
 	$(BIN)/python benchmarks/bench_memory.py
+
+# Course assignments (assignments/README.md): student notebooks and autograders into assignments/build/;
+# ROSTER=file (one student per line) adds each student's copy with their own seed.
+assignments: $(INSTALLED)
+	$(BIN)/python assignments/tools/course.py build
+	$(if $(ROSTER),$(BIN)/python assignments/tools/course.py handout $(ROSTER))
+
+# Grade submitted notebooks locally: SUBMISSION=file.ipynb, or SUBMISSIONS=folder/ (also a CSV gradebook).
+grade: $(INSTALLED)
+	$(if $(SUBMISSION)$(SUBMISSIONS),,$(error give SUBMISSION=path/to/notebook.ipynb or SUBMISSIONS=folder/))
+	$(BIN)/python assignments/tools/course.py grade $(or $(SUBMISSIONS),$(SUBMISSION)) $(GRADE_OPTIONS)
 
 # Removes only what gmmlib generated in reports/ (folders and files listed in its markers): never
 # reports/README.md, reports/params/ or a folder of yours. Standard library only, so it runs with or

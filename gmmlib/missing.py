@@ -10,10 +10,14 @@ sufficient statistics from the completed row ``xhat`` (the conditional mean in t
 ``sum_i gamma_ik xhat_i`` and the scatter ``sum_i gamma_ik (xhat_i xhat_i^T + C_ik)``, where
 ``C_ik`` holds the conditional covariance in the missing block. The M-step is unchanged
 (:func:`gmmlib.statistics.parameters_from_statistics`), and EM climbs the observed-data
-log-likelihood ``sum_i log p(x_{i,o})``. Rows are grouped by their pattern of holes, so each
-pattern's conditional Gaussians are computed once per iteration. Every covariance type is handled
-through its dense matrices (for "diag" and "spherical" the regression on observed coordinates is
-exactly zero). Derived in ``notebooks/07_missing_values.ipynb``.
+log-likelihood ``sum_i log p(x_{i,o})``.
+
+The conditionals are read off each component's precision matrix (:class:`ConditionalGaussians`),
+so a pattern of holes costs one factorisation of its ``n_missing x n_missing`` precision block per
+component, and the rows of a chunk share two matrix products per component. Rows are sorted by
+their pattern once per fit (:func:`pattern_chunks`). Every covariance type goes through its dense
+matrices (for "diag" and "spherical" the regression on the observed coordinates is exactly zero).
+Derived in ``notebooks/07_missing_values.ipynb``.
 """
 
 import dataclasses
@@ -21,8 +25,8 @@ import dataclasses
 import numpy as np
 
 from .em import responsibilities_from_log_joint
-from .gaussian import LOG_2PI, full_covariance
-from .statistics import Rows, SufficientStatistics, chunk_rows
+from .gaussian import LOG_2PI, precision_cholesky
+from .statistics import Rows, SufficientStatistics, chunk_rows, dense_precision_cholesky
 
 
 @dataclasses.dataclass
@@ -36,6 +40,8 @@ class RowsWithHoles:
     X: np.ndarray
     missing: np.ndarray
     sample_weight: np.ndarray
+    chunks: dict = dataclasses.field(default_factory=dict, repr=False)
+    """:func:`pattern_chunks` of ``missing`` by number of components: the same at every iteration."""
 
     @classmethod
     def split(cls, X, missing, sample_weight):
@@ -48,8 +54,18 @@ class RowsWithHoles:
         """Expected sufficient statistics: the complete rows' plus those of the rows with holes."""
         if background_log_density is not None:
             raise ValueError("missing values cannot be combined with a background component")
+        n_components = len(means)
+        if n_components not in self.chunks:
+            self.chunks[n_components] = pattern_chunks(self.missing, n_components)
         holes = incomplete_statistics(
-            self.X, self.missing, self.sample_weight, weights, means, covariances, covariance_type
+            self.X,
+            self.missing,
+            self.sample_weight,
+            weights,
+            means,
+            covariances,
+            covariance_type,
+            chunks=self.chunks[n_components],
         )
         if self.complete is None:
             return holes
@@ -78,123 +94,231 @@ def check_missing(missing, columns=True):
             )
 
 
-def missing_patterns(missing):
-    """Rows grouped by their pattern of holes.
+@dataclasses.dataclass
+class PatternChunk:
+    """A chunk of rows with the same number of holes, sorted by their pattern of holes.
+
+    Attributes
+    ----------
+    rows : ndarray of int of shape (n_rows,)
+        Positions of the rows in the data.
+    missing : ndarray of bool of shape (n_rows, n_features)
+        The rows' holes.
+    holes : ndarray of int of shape (n_patterns, n_missing)
+        The missing coordinates of each distinct pattern in the chunk, in increasing order.
+    pattern_of_row : ndarray of int of shape (n_rows,)
+        Each row's pattern, a position in ``holes``.
+    """
+
+    rows: np.ndarray
+    missing: np.ndarray
+    holes: np.ndarray
+    pattern_of_row: np.ndarray
+
+
+def pattern_chunks(missing, n_components):
+    """The rows in chunks of equal numbers of holes, sorted by pattern (computed once per fit).
+
+    Sorting puts the rows that share a pattern together, so a chunk holds few patterns when
+    patterns repeat, and at most as many as rows when they do not. Rows without holes form the
+    chunks with ``n_missing = 0``.
 
     Parameters
     ----------
     missing : ndarray of bool of shape (n_samples, n_features)
+    n_components : int
+        Sizes the chunks (:func:`gmmlib.statistics.chunk_rows`), whose working arrays are
+        (n_components, n_rows, n_features) and (n_components, n_rows, n_missing, n_missing).
 
     Returns
     -------
-    patterns : list of (ndarray of bool of shape (n_features,), ndarray of int)
-        Each distinct pattern (True where missing) with the rows that have it, in order of
-        first appearance.
+    chunks : list of PatternChunk
     """
-    unique, first, inverse = np.unique(missing, axis=0, return_index=True, return_inverse=True)
+    n_features = missing.shape[1]
+    unique, inverse = np.unique(missing, axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    by_pattern = np.split(np.argsort(inverse, kind="stable"), np.cumsum(np.bincount(inverse))[:-1])
-    return [(unique[p], by_pattern[p]) for p in np.argsort(first)]
-
-
-def dense_covariances(covariances, covariance_type, n_components, n_features):
-    """Every component's covariance as a (n_components, n_features, n_features) float64 stack."""
-    return np.array(
-        [full_covariance(covariances, covariance_type, k, n_features) for k in range(n_components)], dtype=np.float64
-    )
+    n_missing = unique.sum(axis=1)[inverse]
+    order = np.lexsort((inverse, n_missing))  # by number of holes, then by pattern
+    chunks = []
+    for count in np.unique(n_missing):
+        group = order[n_missing[order] == count]
+        step = chunk_rows(n_components * (4 * n_features + int(count) ** 2))
+        for start in range(0, len(group), step):
+            rows = group[start : start + step]
+            present, pattern_of_row = np.unique(inverse[rows], return_inverse=True)
+            holes = np.nonzero(unique[present])[1].reshape(len(present), int(count))
+            chunks.append(PatternChunk(rows, missing[rows], holes, pattern_of_row.ravel()))
+    return chunks
 
 
 class ConditionalGaussians:
-    """The component Gaussians of one pattern of holes: marginals of ``x_o``, conditionals of ``x_m``.
+    """Every component's Gaussian of the holes given the observed coordinates, for the patterns of a chunk.
+
+    Read off the precision matrix ``Lambda = Sigma^{-1} = P P^T``: with ``delta = x - mu`` set to 0
+    in the holes ``m``,
+
+        x_m | x_o  ~  N(mu_m - Lambda_mm^{-1} (Lambda delta)_m,  Lambda_mm^{-1}),
+
+    and ``Lambda_mm^{-1}`` equals the Schur complement ``Sigma_mm - Sigma_mo Sigma_oo^{-1} Sigma_om``
+    (block inversion). With ``e`` the completed offset (``delta`` with the conditional mean offset in
+    the holes), ``e`` minimises ``(x - mu)^T Lambda (x - mu)`` over ``x_m``, so
+
+        (x_o - mu_o)^T Sigma_oo^{-1} (x_o - mu_o) = |e^T P|^2,   log|Sigma_oo| = log|Sigma| + log|Lambda_mm|.
+
+    The squared norm has no cancellation, and an error in the conditional mean enters it only to
+    second order (``e`` is a minimiser). Per pattern only ``Lambda_mm`` (n_missing x n_missing) is
+    factorised; per row the work is two products with each component's ``d x d`` matrices.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+    factors, precision : ndarray of shape (n_components, n_features, n_features)
+        ``P`` and ``Lambda`` (:func:`precision_matrices`).
+    holes : ndarray of int of shape (n_patterns, n_missing)
+        The patterns' missing coordinates (:class:`PatternChunk`).
+    diagonal : bool, default=False
+        Whether the precisions are diagonal ("diag", "spherical").
 
     Attributes
     ----------
-    whitening : ndarray of shape (n_components, n_observed, n_observed)
-        ``L^{-1}`` with ``Sigma_oo = L L^T``, per component.
-    log_normalisers : ndarray of shape (n_components,)
-        ``-|o|/2 log(2 pi) - log|L|``.
-    regression : ndarray of shape (n_components, n_observed, n_missing)
-        ``Sigma_oo^{-1} Sigma_om``: ``xhat_m - mu_m = (x_o - mu_o) @ regression``.
-    covariance : ndarray of shape (n_components, n_missing, n_missing)
-        ``Sigma_mm - Sigma_mo Sigma_oo^{-1} Sigma_om``.
+    covariance : ndarray of shape (n_components, n_patterns, n_missing, n_missing)
+        ``Lambda_mm^{-1}``, the conditional covariance of the holes.
+    log_normalisers : ndarray of shape (n_components, n_patterns)
+        ``-|o|/2 log(2 pi) - 1/2 log|Sigma_oo|``.
     """
 
-    def __init__(self, means, dense, observed):
-        missing = ~observed
-        sigma_oo = dense[:, observed][:, :, observed]
-        sigma_om = dense[:, observed][:, :, missing]
-        lower = np.linalg.cholesky(sigma_oo)
-        self.whitening = np.linalg.inv(lower)
-        self.log_normalisers = -0.5 * observed.sum() * LOG_2PI - np.log(np.diagonal(lower, axis1=1, axis2=2)).sum(1)
-        precision_oo = np.swapaxes(self.whitening, 1, 2) @ self.whitening
-        self.regression = precision_oo @ sigma_om
-        covariance = dense[:, missing][:, :, missing] - np.swapaxes(sigma_om, 1, 2) @ self.regression
-        self.covariance = 0.5 * (covariance + np.swapaxes(covariance, 1, 2))
-        self.means, self.observed = means, observed
+    def __init__(self, means, factors, precision, holes, diagonal=False):
+        self.means, self.factors, self.precision = means, factors, precision
+        n_missing = holes.shape[1]
+        if diagonal:  # a diagonal precision block is factorised and inverted elementwise
+            block = np.diagonal(precision, axis1=1, axis2=2)[:, holes]  # (K, P, m)
+            self.covariance = (1.0 / block)[..., None] * np.eye(n_missing)
+            half_log_det_block = 0.5 * np.log(block).sum(axis=2)
+        else:
+            lower = np.linalg.cholesky(precision[:, holes[:, :, None], holes[:, None, :]])  # of (K, P, m, m)
+            inverse_lower = np.linalg.inv(lower)
+            self.covariance = _transposed(inverse_lower) @ inverse_lower
+            half_log_det_block = np.log(np.diagonal(lower, axis1=2, axis2=3)).sum(axis=2)  # 1/2 log|Lambda_mm|
+        n_observed = means.shape[1] - n_missing
+        half_log_det_precision = np.log(np.diagonal(factors, axis1=1, axis2=2)).sum(axis=1)  # -1/2 log|Sigma|
+        self.log_normalisers = -0.5 * n_observed * LOG_2PI + half_log_det_precision[:, None] - half_log_det_block
 
-    def log_densities(self, rows):
-        """``log N(x_o | mu_o, Sigma_oo)`` of the rows' observed values, shape (n_components, n_rows), and
-        the offsets ``x_o - mu_o``, shape (n_components, n_rows, n_observed)."""
-        offsets = rows[None, :, :] - self.means[:, None, self.observed]
-        whitened = offsets @ np.swapaxes(self.whitening, 1, 2)
-        return self.log_normalisers[:, None] - 0.5 * np.einsum("knj,knj->kn", whitened, whitened), offsets
+    def completed(self, rows, chunk):
+        """``log N(x_o | mu_o, Sigma_oo)`` and the completed offsets ``xhat - mu`` of a chunk's rows.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (n_rows, n_features)
+            The chunk's rows of data, float64 (their holes are ignored).
+        chunk : PatternChunk
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_components, n_rows)
+        completed : ndarray of shape (n_components, n_rows, n_features)
+            ``x_o - mu_o``, and ``-Lambda_mm^{-1} (Lambda delta)_m`` in the holes.
+        """
+        n_components, n_rows, holes = len(self.means), len(rows), chunk.missing
+        offsets = rows[None] - self.means[:, None, :]
+        # A boolean mask takes each row's holes in increasing order, the order of chunk.holes.
+        offsets[:, holes] = 0.0
+        pulled = (offsets @ self.precision)[:, holes].reshape(n_components, n_rows, -1)  # (Lambda delta)_m
+        conditional_offsets = np.einsum("krij,krj->kri", self.covariance[:, chunk.pattern_of_row], pulled)
+        offsets[:, holes] = -conditional_offsets.reshape(n_components, -1)
+        whitened = offsets @ self.factors
+        log_density = self.log_normalisers[:, chunk.pattern_of_row] - 0.5 * np.einsum("kri,kri->kr", whitened, whitened)
+        return log_density, offsets
 
 
-def _observed_rows(X, observed, rows):
-    return np.asarray(X[rows][:, observed], dtype=np.float64)
+def precision_matrices(covariances, covariance_type, n_components, n_features):
+    """Each component's precision factor ``P`` and precision ``P P^T``, both (n_components, n_features, n_features)."""
+    factors = dense_precision_cholesky(
+        precision_cholesky(np.asarray(covariances, dtype=np.float64), covariance_type, check_input=False),
+        covariance_type,
+        n_components,
+        n_features,
+    )
+    return factors, factors @ _transposed(factors)
 
 
-def incomplete_statistics(X, missing, sample_weight, weights, means, covariances, covariance_type):
+def _transposed(matrices):
+    return np.swapaxes(matrices, -1, -2)
+
+
+def _sum_by_index(index, values, length):
+    """``totals[index[r], j] += values[r, j]`` for a 2-D ``values``, ``totals[index] += values`` for equal shapes."""
+    if index.shape == values.shape:
+        return np.bincount(index.ravel(), values.ravel(), minlength=length)
+    n_columns = values.shape[1]
+    flat = (index[:, None] * n_columns + np.arange(n_columns)).ravel()
+    return np.bincount(flat, values.ravel(), minlength=length * n_columns).reshape(length, n_columns)
+
+
+def _each_chunk(X, missing, weights, means, covariances, covariance_type, chunks=None):
+    """Per chunk of rows: the chunk, its conditional Gaussians, ``log pi_k + log N(x_o | mu_o, Sigma_oo)``
+    (n_rows, n_components) and the completed offsets (n_components, n_rows, n_features)."""
+    n_components, n_features = np.shape(means)
+    means = np.asarray(means, dtype=np.float64)
+    factors, precision = precision_matrices(covariances, covariance_type, n_components, n_features)
+    with np.errstate(divide="ignore"):  # a weight of 0 is a component that can never be chosen
+        log_weights = np.log(np.asarray(weights, dtype=np.float64))
+    diagonal = covariance_type in ("diag", "spherical")
+    for chunk in pattern_chunks(missing, n_components) if chunks is None else chunks:
+        conditional = ConditionalGaussians(means, factors, precision, chunk.holes, diagonal)
+        log_density, completed = conditional.completed(np.asarray(X[chunk.rows], dtype=np.float64), chunk)
+        yield chunk, conditional, (log_density + log_weights[:, None]).T, completed
+
+
+def incomplete_statistics(X, missing, sample_weight, weights, means, covariances, covariance_type, chunks=None):
     """Expected sufficient statistics of rows with holes, about the component means.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        Rows each with at least one missing and one observed value.
+        Rows each with at least one observed value.
     missing : ndarray of bool of shape (n_samples, n_features)
     sample_weight : ndarray of shape (n_samples,)
     weights, means, covariances :
         The current parameters (no background component).
     covariance_type : {"full", "tied", "diag", "spherical"}
+    chunks : list of PatternChunk or None, default=None
+        :func:`pattern_chunks` of ``missing``, if already computed.
 
     Returns
     -------
     SufficientStatistics
         About ``means`` (add it to the complete rows' after :meth:`SufficientStatistics.recentred`).
     """
-    n_components, n_features = means.shape
-    means = np.asarray(means, dtype=np.float64)
-    dense = dense_covariances(covariances, covariance_type, n_components, n_features)
-    with np.errstate(divide="ignore"):  # a weight of 0 is a component that can never be chosen
-        log_weights = np.log(np.asarray(weights, dtype=np.float64))
+    n_components, n_features = np.shape(means)
+    diagonal = covariance_type in ("diag", "spherical")
     counts = np.zeros(n_components)
     sums = np.zeros((n_components, n_features))
-    scatter = np.zeros((n_components, n_features, n_features))
+    scatter = np.zeros((n_components, n_features) if diagonal else (n_components, n_features, n_features))
     log_likelihood = 0.0
-    step = chunk_rows(n_components * n_features * 4)
-    for pattern, pattern_rows in missing_patterns(missing):
-        observed = ~pattern
-        conditional = ConditionalGaussians(means, dense, observed)
-        for start in range(0, len(pattern_rows), step):
-            rows = pattern_rows[start : start + step]
-            log_density, offsets = conditional.log_densities(_observed_rows(X, observed, rows))
-            resp, log_norm = responsibilities_from_log_joint((log_density + log_weights[:, None]).T)
-            weighted = resp * sample_weight[rows, None]  # (n_rows, n_components)
-            log_likelihood += float(sample_weight[rows] @ log_norm)
-            # The completed rows' offsets from each mean: observed ones as they are, missing ones regressed.
-            completed = np.empty((n_components, len(rows), n_features))
-            completed[:, :, observed] = offsets
-            completed[:, :, pattern] = offsets @ conditional.regression
-            weighted_completed = completed * weighted.T[:, :, None]
-            row_counts = weighted.sum(axis=0)
-            counts += row_counts
-            sums += weighted_completed.sum(axis=1)
-            scatter += np.swapaxes(weighted_completed, 1, 2) @ completed
-            scatter[np.ix_(range(n_components), pattern, pattern)] += row_counts[:, None, None] * conditional.covariance
-    if covariance_type in ("diag", "spherical"):
-        scatter = np.einsum("kjj->kj", scatter)
+    for chunk, conditional, log_joint, completed in _each_chunk(
+        X, missing, weights, means, covariances, covariance_type, chunks
+    ):
+        resp, log_norm = responsibilities_from_log_joint(log_joint)
+        weighted = resp * sample_weight[chunk.rows, None]  # (n_rows, n_components)
+        log_likelihood += float(sample_weight[chunk.rows] @ log_norm)
+        weighted_completed = completed * weighted.T[:, :, None]
+        counts += weighted.sum(axis=0)
+        sums += weighted_completed.sum(axis=1)
+        # The conditional covariance depends on the pattern only: weight it by the pattern's
+        # responsibilities and add it into the holes' block (or diagonal) of each component's scatter.
+        if diagonal:
+            scatter += np.einsum("krj,krj->kj", weighted_completed, completed)
+            positions, blocks = chunk.holes, np.diagonal(conditional.covariance, axis1=2, axis2=3)
+        else:
+            scatter += _transposed(weighted_completed) @ completed
+            positions, blocks = chunk.holes[:, :, None] * n_features + chunk.holes[:, None, :], conditional.covariance
+        pattern_counts = _sum_by_index(chunk.pattern_of_row, weighted, len(chunk.holes)).T  # (K, n_patterns)
+        pattern_counts = pattern_counts.reshape(pattern_counts.shape + (1,) * (blocks.ndim - 2))
+        starts = np.arange(n_components).reshape((-1,) + (1,) * positions.ndim) * scatter[0].size
+        scatter += _sum_by_index(starts + positions, pattern_counts * blocks, scatter.size).reshape(scatter.shape)
     total_weight = float(np.sum(sample_weight, dtype=np.float64))
-    return SufficientStatistics(counts, sums, scatter, means, log_likelihood, total_weight, X.dtype)
+    centres = np.asarray(means, dtype=np.float64)
+    return SufficientStatistics(counts, sums, scatter, centres, log_likelihood, total_weight, X.dtype)
 
 
 def observed_log_joint(X, missing, weights, means, covariances, covariance_type):
@@ -204,15 +328,9 @@ def observed_log_joint(X, missing, weights, means, covariances, covariance_type)
     -------
     log_joint : ndarray of shape (n_samples, n_components)
     """
-    n_components, n_features = means.shape
-    dense = dense_covariances(covariances, covariance_type, n_components, n_features)
-    with np.errstate(divide="ignore"):
-        log_weights = np.log(np.asarray(weights, dtype=np.float64))
-    log_joint = np.empty((X.shape[0], n_components))
-    for pattern, rows in missing_patterns(missing):
-        observed = ~pattern
-        log_density, _ = ConditionalGaussians(means, dense, observed).log_densities(_observed_rows(X, observed, rows))
-        log_joint[rows] = (log_density + log_weights[:, None]).T
+    log_joint = np.empty((X.shape[0], len(weights)))
+    for chunk, _, chunk_log_joint, _ in _each_chunk(X, missing, weights, means, covariances, covariance_type):
+        log_joint[chunk.rows] = chunk_log_joint
     return log_joint
 
 
@@ -223,25 +341,25 @@ def conditional_draws(X, missing, weights, means, covariances, covariance_type, 
     (x_o - mu_o))``; ``method="sample"`` draws a component ``k ~ gamma_i`` and then
     ``x_m ~ N(xhat_km, Sigma_mm|o)``.
     """
-    n_components, n_features = means.shape
-    dense = dense_covariances(covariances, covariance_type, n_components, n_features)
-    with np.errstate(divide="ignore"):
-        log_weights = np.log(np.asarray(weights, dtype=np.float64))
+    n_components = len(weights)
+    means = np.asarray(means, dtype=np.float64)
     filled = np.array(X, dtype=np.float64)
-    for pattern, rows in missing_patterns(missing):
-        if not pattern.any():
-            continue
-        observed = ~pattern
-        conditional = ConditionalGaussians(means, dense, observed)
-        log_density, offsets = conditional.log_densities(_observed_rows(X, observed, rows))
-        resp, _ = responsibilities_from_log_joint((log_density + log_weights[:, None]).T)
-        conditional_means = means[:, None, pattern] + offsets @ conditional.regression  # (K, n_rows, n_missing)
+    with_holes = np.flatnonzero(missing.any(axis=1))
+    for chunk, conditional, log_joint, completed in _each_chunk(
+        filled[with_holes], missing[with_holes], weights, means, covariances, covariance_type
+    ):
+        resp, _ = responsibilities_from_log_joint(log_joint)
+        n_rows, n_missing = len(chunk.rows), chunk.holes.shape[1]
+        conditional_means = (means[:, None, :] + completed)[:, chunk.missing].reshape(n_components, n_rows, n_missing)
         if method == "conditional_mean":
             values = np.einsum("nk,knj->nj", resp, conditional_means)
         else:
-            chosen = np.array([rng.choice(n_components, p=p) for p in resp])
-            lower = np.linalg.cholesky(conditional.covariance)
-            noise = rng.standard_normal((len(rows), int(pattern.sum())))
-            values = conditional_means[chosen, np.arange(len(rows))] + np.einsum("nij,nj->ni", lower[chosen], noise)
-        filled[np.ix_(rows, np.flatnonzero(pattern))] = values
+            # A component per row by inverting the cumulative responsibilities, then its conditional Gaussian.
+            draws = rng.random((n_rows, 1))
+            chosen = np.minimum((draws > np.cumsum(resp, axis=1)).sum(axis=1), n_components - 1)
+            lower = np.linalg.cholesky(conditional.covariance[chosen, chunk.pattern_of_row])
+            noise = rng.standard_normal((n_rows, n_missing))
+            values = conditional_means[chosen, np.arange(n_rows)] + np.einsum("nij,nj->ni", lower, noise)
+        rows = with_holes[chunk.rows]
+        filled[rows[:, None], chunk.holes[chunk.pattern_of_row]] = values
     return filled.astype(X.dtype)

@@ -593,7 +593,8 @@ class GaussianMixture:
         (:func:`gmmlib.blocks.score_blocks`). Rows with missing coordinates (NaN, with
         ``missing_values="em"``) are scored on their observed ones.
         """
-        holes = np.isnan(X).any(axis=1) if self._allows_missing() else None
+        missing = np.isnan(X) if self._allows_missing() else None
+        holes = None if missing is None else missing.any(axis=1)
         if holes is None or not holes.any():
             score = blocks.score_blocks if blocks.is_dask_array(X) else score_over_chunks
             return score(
@@ -605,10 +606,9 @@ class GaussianMixture:
                 self._background_log_density,
                 output,
             )
-        missing = np.isnan(X[holes])
-        check_missing(missing, columns=False)
+        check_missing(missing, columns=False)  # on all of X, so that the error names the row of X
         log_joint = observed_log_joint(
-            X[holes], missing, self.weights_, self.means_, self.covariances_, self.covariance_type
+            X[holes], missing[holes], self.weights_, self.means_, self.covariances_, self.covariance_type
         )
         resp, log_density = responsibilities_from_log_joint(log_joint)
         of_holes = {"log_density": log_density, "responsibilities": resp, "labels": np.argmax(log_joint, axis=1)}

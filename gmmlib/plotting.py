@@ -8,13 +8,16 @@ none calls ``plt.show()``. The animations replay a parameter history such as
 
 import base64
 import html
+import io
 import pathlib
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.animation import AbstractMovieWriter, FuncAnimation
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Ellipse
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
 from scipy.special import logsumexp
 
 from ._validation import _describe, check_data
@@ -258,17 +261,38 @@ def plot_responsibilities(X, resp, ax=None, dims=(0, 1), colors=None, **kwargs):
 
 
 def plot_log_likelihood(lower_bounds, ax=None, **kwargs):
-    """Mean log-likelihood against the EM iteration (for example ``model.lower_bounds_``).
+    """Mean log-likelihood against the EM iteration (for example ``model.lower_bounds_``), whole-number ticks.
+
+    Parameters
+    ----------
+    lower_bounds : array-like of shape (n_iterations,)
+        The value after each iteration; iteration numbers start at 1.
+    ax : matplotlib Axes or None, default=None
+    **kwargs
+        Passed to ``ax.plot``.
 
     Returns
     -------
     line : matplotlib.lines.Line2D
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from gmmlib import GaussianMixture
+    >>> from gmmlib.plotting import plot_log_likelihood
+    >>> X = np.random.default_rng(0).normal(size=(200, 2)) * [3.0, 1.0]
+    >>> model = GaussianMixture(2, random_state=0).fit(X)
+    >>> line = plot_log_likelihood(model.lower_bounds_, ax=Figure().add_subplot())
+    >>> bool(np.all(np.diff(line.get_ydata()) >= 0)), int(line.get_xdata()[0])
+    (True, 1)
     """
     ax = plt.gca() if ax is None else ax
     lower_bounds = np.asarray(lower_bounds)
     style = dict(marker="o", markersize=3)
     style.update(kwargs)
     (line,) = ax.plot(np.arange(1, len(lower_bounds) + 1), lower_bounds, **style)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("EM iteration")
     ax.set_ylabel("mean log-likelihood")
     return line
@@ -307,20 +331,73 @@ def _check_dims(dims, n_dims, n_features):
     return dims
 
 
-def _frame_colours_and_label(X, history, t, covariance_type, background_volume, colors):
-    """Points' responsibility colours and the counter text of animation frame ``t``."""
-    entry = history[t]
-    resp, log_likelihood = e_step(
-        X, entry["weights"], entry["means"], entry["covariances"], covariance_type, background_volume
-    )
-    step = "start" if t == 0 else f"iteration {t}/{len(history) - 1}"
-    return responsibility_colors(resp, colors), f"EM {step}\nmean log-likelihood {log_likelihood / len(X):.3f}"
-
-
 def _padded_limits(values, margin=0.08):
     low, high = values.min(), values.max()
     pad = margin * (high - low if high > low else 1.0)
     return low - pad, high + pad
+
+
+def corner_text(ax, fontsize=9):
+    """An empty text box in the top-left corner of ``ax`` (2-D or 3-D), for an animation's counter.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    fontsize : float, default=9
+
+    Returns
+    -------
+    text : matplotlib.text.Text
+        Fill it with ``text.set_text(...)`` in each frame.
+    """
+    # A 3-D Axes' `text` takes data coordinates (x, y, z); its `text2D` is the 2-D Axes' `text`.
+    place_text = getattr(ax, "text2D", ax.text)
+    return place_text(
+        0.02,
+        0.98,
+        "",
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        fontsize=fontsize,
+        bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
+    )
+
+
+def _animate_history(
+    X, history, covariance_type, background_volume, ax, dims, colors, interval, draw_components, **scatter_style
+):
+    """The scaffold of :func:`animate_em` and :func:`animate_em_3d`, for checked ``X`` and ``dims``.
+
+    Fixes the axis limits to the data on the features ``dims``, scatters the points and places the
+    counter. Frame ``t`` colours the points by their responsibilities under ``history[t]``, replaces
+    the previous frame's component artists by those ``draw_components(t, entry, colors)`` returns,
+    and writes the iteration and the mean log-likelihood into the counter.
+    """
+    history = _check_history(history, X.shape[1])
+    n_components = np.shape(history[0]["means"])[0]
+    colors = component_colors(n_components) if colors is None else list(colors)
+    for axis, d in zip("xyz", dims):
+        getattr(ax, f"set_{axis}lim")(*_padded_limits(X[:, d]))
+    points = ax.scatter(*X[:, list(dims)].T, linewidths=0, **scatter_style)
+    counter = corner_text(ax)
+    components = []
+
+    def draw(t):
+        entry = history[t]
+        resp, log_likelihood = e_step(
+            X, entry["weights"], entry["means"], entry["covariances"], covariance_type, background_volume
+        )
+        points.set_facecolor(responsibility_colors(resp, colors))
+        for artist in components:
+            artist.remove()
+        components[:] = draw_components(t, entry, colors)
+        step = "start" if t == 0 else f"iteration {t}/{len(history) - 1}"
+        counter.set_text(f"EM {step}\nmean log-likelihood {log_likelihood / len(X):.3f}")
+        return [points, counter, *components]
+
+    draw(0)  # shows the start at once and checks the parameters' shapes before any saving
+    return FuncAnimation(ax.figure, draw, frames=len(history), interval=interval, blit=False)
 
 
 def animate_em(
@@ -372,42 +449,41 @@ def animate_em(
     animation : matplotlib.animation.FuncAnimation
         One frame per entry of ``history``. Save it with :func:`save_animation`; close its figure
         afterwards so that a notebook does not also show the last frame as a still.
+
+    Examples
+    --------
+    A figure of 4.8 x 4.4 inches saved at 100 dpi gives a GIF 480 pixels wide, one frame per entry
+    of the history (the start and one per iteration):
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from PIL import Image
+    >>> from gmmlib import GaussianMixture
+    >>> from gmmlib.plotting import animate_em, save_animation
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(4, 1, (100, 2))])
+    >>> model = GaussianMixture(2, random_state=0, record_history=True).fit(X)
+    >>> ax = Figure(figsize=(4.8, 4.4)).add_subplot()
+    >>> animation = animate_em(X, model.history_, ax=ax)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     name = save_animation(animation, folder, "em.gif", dpi=100)
+    ...     with Image.open(f"{folder}/{name}") as gif:
+    ...         print(gif.size, gif.n_frames == model.n_iter_ + 1)
+    (480, 440) True
     """
     X = check_data(X)
     dims = _check_dims(dims, 2, X.shape[1])
-    history = _check_history(history, X.shape[1])
     ax = plt.gca() if ax is None else ax
-    n_components = np.shape(history[0]["means"])[0]
-    colors = component_colors(n_components) if colors is None else list(colors)
-    ax.set_xlim(*_padded_limits(X[:, dims[0]]))
-    ax.set_ylim(*_padded_limits(X[:, dims[1]]))
-    points = ax.scatter(X[:, dims[0]], X[:, dims[1]], s=point_size, linewidths=0)
-    counter = ax.text(
-        0.02,
-        0.98,
-        "",
-        transform=ax.transAxes,
-        va="top",
-        ha="left",
-        fontsize=9,
-        bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
-    )
-    ellipses = []
 
-    def draw(t):
-        entry = history[t]
-        point_colours, label = _frame_colours_and_label(X, history, t, covariance_type, background_volume, colors)
-        points.set_facecolor(point_colours)
-        for ellipse in ellipses:
-            ellipse.remove()
-        ellipses[:] = plot_covariance_ellipses(
+    def draw_ellipses(t, entry, colors):
+        return plot_covariance_ellipses(
             entry["means"], entry["covariances"], covariance_type, ax=ax, n_std=n_std, dims=dims, colors=colors
         )
-        counter.set_text(label)
-        return [points, counter, *ellipses]
 
-    draw(0)  # shows the start at once and checks the parameters' shapes before any saving
-    return FuncAnimation(ax.figure, draw, frames=len(history), interval=interval, blit=False)
+    return _animate_history(
+        X, history, covariance_type, background_volume, ax, dims, colors, interval, draw_ellipses, s=point_size
+    )
 
 
 def animate_em_3d(
@@ -459,47 +535,87 @@ def animate_em_3d(
     ------
     ValueError
         If ``ax`` is not a 3-D Axes, or ``X``, ``dims`` or ``history`` do not fit together.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from gmmlib import GaussianMixture
+    >>> from gmmlib.plotting import animate_em_3d, save_animation
+    >>> X = np.random.default_rng(1).normal(size=(300, 3)) * [3.0, 1.0, 0.5]
+    >>> model = GaussianMixture(3, covariance_type="diag", random_state=0, record_history=True).fit(X)
+    >>> ax = Figure(figsize=(4.8, 4.4)).add_subplot(projection="3d")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_animation(animate_em_3d(X, model.history_, "diag", ax=ax), folder, "em_3d.gif", dpi=100)
+    'em_3d.gif'
     """
     X = check_data(X)
     dims = _check_dims(dims, 3, X.shape[1])
-    history = _check_history(history, X.shape[1])
     ax = plt.gca() if ax is None else ax
     _check_3d_axes(ax)
-    n_components = np.shape(history[0]["means"])[0]
-    colors = component_colors(n_components) if colors is None else list(colors)
-    for axis, d in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), dims):
-        axis(*_padded_limits(X[:, d]))
     # Draw in zorder rather than by depth: the ellipsoids sit inside their points and would vanish
     # behind them whenever the points' collection counts as nearer to the viewer.
     ax.computed_zorder = False
-    points = ax.scatter(*X[:, list(dims)].T, s=point_size, linewidths=0, depthshade=False, zorder=1)
-    counter = ax.text2D(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", fontsize=9)
     elevation, azimuth = ax.elev, ax.azim
-    wireframes = []
 
-    def draw(t):
-        entry = history[t]
-        point_colours, label = _frame_colours_and_label(X, history, t, covariance_type, background_volume, colors)
-        points.set_facecolor(point_colours)
-        for wireframe in wireframes:
-            wireframe.remove()
-        wireframes[:] = plot_covariance_ellipsoids(
+    def draw_ellipsoids(t, entry, colors):
+        ax.view_init(elev=elevation, azim=azimuth + rotation * t)
+        return plot_covariance_ellipsoids(
             entry["means"], entry["covariances"], covariance_type, ax=ax, n_std=n_std, dims=dims, colors=colors
         )
-        counter.set_text(label)
-        ax.view_init(elev=elevation, azim=azimuth + rotation * t)
-        return [points, counter, *wireframes]
 
-    draw(0)  # shows the start at once and checks the parameters' shapes before any saving
-    return FuncAnimation(ax.figure, draw, frames=len(history), interval=interval, blit=False)
+    return _animate_history(
+        X,
+        history,
+        covariance_type,
+        background_volume,
+        ax,
+        dims,
+        colors,
+        interval,
+        draw_ellipsoids,
+        s=point_size,
+        depthshade=False,
+        zorder=1,
+    )
 
 
-def save_animation(animation, output_dir, name, fps=4, dpi=80):
-    """Save an animation as a GIF with matplotlib's PillowWriter; return the file name.
+class _GifWriter(AbstractMovieWriter):
+    """Collects the frames and writes them as a GIF whose frames share one palette, without dithering.
+
+    matplotlib's PillowWriter lets Pillow choose a palette per frame: colours flicker between frames,
+    and anti-aliased edges of a large frame spend the palette on near-duplicates. One palette, chosen
+    by median cut over all frames, keeps colours steady and the file small.
+    """
+
+    def __init__(self, fps, palette_size):
+        super().__init__(fps=fps)
+        self.palette_size = palette_size
+
+    def setup(self, fig, outfile, dpi=None):
+        super().setup(fig, outfile, dpi=dpi)
+        self.frames = []
+
+    def grab_frame(self, **savefig_kwargs):
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, **{**savefig_kwargs, "format": "rgba", "dpi": self.dpi})
+        rgba = Image.frombuffer("RGBA", self.frame_size, buffer.getbuffer(), "raw", "RGBA", 0, 1)
+        self.frames.append(np.asarray(rgba.convert("RGB")))
+
+    def finish(self):
+        montage = Image.fromarray(np.concatenate(self.frames))
+        palette = montage.quantize(self.palette_size, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        images = [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in self.frames]
+        images[0].save(self.outfile, save_all=True, append_images=images[1:], duration=int(1000 / self.fps), loop=0)
+
+
+def save_animation(animation, output_dir, name, fps=4, dpi=80, palette_size=256):
+    """Save an animation as a GIF whose frames share one palette; return the file name.
 
     A GIF holds no timestamp or software version, so the same animation gives the same bytes on
     every run (checked in ``tests/test_plotting.py``). Show it in a notebook with
-    ``GifImage(output_dir / name)``.
+    ``GifImage(output_dir / name)``. Frames are saved opaque.
 
     Parameters
     ----------
@@ -513,18 +629,42 @@ def save_animation(animation, output_dir, name, fps=4, dpi=80):
         Frames per second of the GIF (frame durations are whole milliseconds).
     dpi : float, default=80
         Resolution of the frames; the figure size in inches times ``dpi`` gives the pixels.
+    palette_size : int, default=256
+        Colours of the palette all frames share (2 to 256), chosen by median cut over every frame;
+        fewer colours give a smaller file.
 
     Returns
     -------
     name : str
         The file name, not the path (which differs between machines).
+
+    Examples
+    --------
+    Any matplotlib animation, here three frames of a counter:
+
+    >>> import tempfile
+    >>> from matplotlib.animation import FuncAnimation
+    >>> from matplotlib.figure import Figure
+    >>> from gmmlib.plotting import GifImage, save_animation
+    >>> fig = Figure(figsize=(4.8, 1.0))
+    >>> text = fig.text(0.5, 0.5, "", fontsize=20)
+    >>> animation = FuncAnimation(fig, lambda t: [text.set_text(f"frame {t}")], frames=3)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     name = save_animation(animation, folder, "counter.gif", dpi=100, palette_size=16)
+    ...     image = GifImage(f"{folder}/{name}", alt="a counter")
+    >>> image
+    GifImage('counter.gif')
+    >>> image._repr_html_().startswith('<img src="data:image/gif;base64,')
+    True
     """
     if not isinstance(name, str) or not name.endswith(".gif"):
         raise ValueError(f"name must be a file name ending in .gif, got {name!r}")
     for value, label in ((fps, "fps"), (dpi, "dpi")):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"{label} must be a positive number, got {value!r}")
-    animation.save(pathlib.Path(output_dir) / name, writer=PillowWriter(fps=fps), dpi=dpi)
+    if isinstance(palette_size, bool) or not isinstance(palette_size, int) or not 2 <= palette_size <= 256:
+        raise ValueError(f"palette_size must be an int from 2 to 256, got {palette_size!r}")
+    animation.save(pathlib.Path(output_dir) / name, writer=_GifWriter(fps, palette_size), dpi=dpi)
     return name
 
 

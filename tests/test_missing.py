@@ -54,17 +54,21 @@ def observed_log_likelihood_by_hand(X, weights, means, covariances, covariance_t
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_expected_statistics_equal_the_conditional_gaussians_row_by_row(covariance_type):
+def test_expected_statistics_equal_the_conditional_gaussians_row_by_row(covariance_type, monkeypatch):
+    # Five features, 40% holes: many patterns with 1 to 4 holes, in chunks of 7 rows that cut across them.
+    monkeypatch.setattr(missing_module, "chunk_rows", lambda row_elements: 7)
     rng = np.random.default_rng(0)
-    weights, means, covariances = mixture_start(covariance_type, rng)
-    X = with_holes(well_separated_blobs(rng, (20, 15, 10)), 0.3, rng)
+    d = 5
+    weights, means, covariances = mixture_start(covariance_type, rng, n_features=d)
+    X = with_holes(means[rng.choice(3, size=80)] + rng.normal(size=(80, d)), 0.4, rng)
     X = X[np.isnan(X).any(axis=1)]
+    assert len(np.unique(np.isnan(X), axis=0)) > 15
     sample_weight = rng.uniform(0.5, 2, len(X))
     stats = incomplete_statistics(X, np.isnan(X), sample_weight, weights, means, covariances, covariance_type)
-    counts, sums, scatter = np.zeros(3), np.zeros((3, 3)), np.zeros((3, 3, 3))
+    counts, sums, scatter = np.zeros(3), np.zeros((3, d)), np.zeros((3, d, d))
     for row, w in zip(X, sample_weight):
         o, m = ~np.isnan(row), np.isnan(row)
-        dense = [full_covariance(covariances, covariance_type, k, 3) for k in range(3)]
+        dense = [full_covariance(covariances, covariance_type, k, d) for k in range(3)]
         log_joint = [
             np.log(weights[k]) + multivariate_normal(means[k][o], dense[k][np.ix_(o, o)]).logpdf(row[o])
             for k in range(3)
@@ -74,7 +78,7 @@ def test_expected_statistics_equal_the_conditional_gaussians_row_by_row(covarian
             completed = row.copy()
             gain = dense[k][np.ix_(m, o)] @ np.linalg.inv(dense[k][np.ix_(o, o)])
             completed[m] = means[k][m] + gain @ (row[o] - means[k][o])
-            conditional = np.zeros((3, 3))
+            conditional = np.zeros((d, d))
             conditional[np.ix_(m, m)] = dense[k][np.ix_(m, m)] - gain @ dense[k][np.ix_(o, m)]
             offset = completed - means[k]
             counts[k] += w * resp[k]
@@ -223,10 +227,26 @@ def test_impute_fills_the_conditional_mean_and_samples_from_the_conditional():
     np.testing.assert_array_equal(filled[1], query[1])
     draws = GaussianMixture(1, missing_values="em", random_state=1).fit(X).impute(np.tile(query[:1], (20000, 1)))
     conditional_variance = sigma[1, 1] - sigma[1, 0] ** 2 / sigma[0, 0]
-    assert draws[:, 1].var() == 0.0  # conditional_mean is the default
+    np.testing.assert_allclose(draws[:, 1], filled[0, 1], rtol=1e-12)  # conditional_mean is the default: no draw
     sampled = model.impute(np.tile(query[:1], (20000, 1)), method="sample")
     assert sampled[:, 1].mean() == pytest.approx(filled[0, 1], abs=0.03)
     assert sampled[:, 1].var() == pytest.approx(conditional_variance, rel=0.05)
+
+
+def test_sampled_holes_follow_the_mixture_of_the_components_conditionals():
+    # Two clusters alike in the first coordinate and far apart in the second: a row with only the first
+    # observed is ambiguous, and its sampled second coordinate must come from each cluster as often as
+    # its responsibility says (a draw from the most probable component alone would not).
+    rng = np.random.default_rng(10)
+    X = np.vstack([rng.normal([0.0, 0.0], 1.0, (600, 2)), rng.normal([0.0, 10.0], 1.0, (400, 2))])
+    model = GaussianMixture(2, missing_values="em", random_state=0).fit(X)
+    query = np.tile([[0.3, np.nan]], (20000, 1))
+    resp = model.predict_proba(query[:1])[0]
+    upper = int(np.argmax(model.means_[:, 1]))
+    sampled = model.impute(query, method="sample")[:, 1]
+    assert 0.2 < resp[upper] < 0.8
+    assert np.mean(sampled > 5.0) == pytest.approx(resp[upper], abs=0.02)
+    np.testing.assert_array_equal(model.impute(query, method="sample"), model.impute(query, method="sample"))
 
 
 @pytest.mark.parametrize(
@@ -256,6 +276,15 @@ def test_impute_needs_a_model_that_knows_about_holes(blobs):
         em.impute(blobs, method="mean")
     with pytest.raises(ValueError, match=r"X row 1 .* every value missing"):
         em.impute([[1.0, 2.0, 3.0], [np.nan] * 3])
+
+
+@pytest.mark.parametrize("method", ["score_samples", "score", "predict", "predict_proba", "impute"])
+def test_a_row_with_no_observed_value_is_named_by_its_row_in_X(method):
+    # Rows 1 and 3 have holes; the error must name row 3 of X, not its place among the rows with holes.
+    model = GaussianMixture(1, missing_values="em", random_state=0).fit(np.random.default_rng(11).normal(size=(50, 2)))
+    X = np.array([[1.0, 2.0], [np.nan, 3.0], [0.0, 1.0], [np.nan, np.nan]])
+    with pytest.raises(ValueError, match=r"X row 3 \(of 1 such\) has every value missing"):
+        getattr(model, method)(X)
 
 
 # -- parameters held fixed ---------------------------------------------------------------------------

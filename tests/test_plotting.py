@@ -340,6 +340,19 @@ def test_gif_has_one_frame_per_entry_and_identical_bytes_in_two_saves(tmp_path, 
     assert save("other.gif", history[::-1]) != first
 
 
+def test_gif_frames_share_one_palette_of_at_most_palette_size_colours(tmp_path):
+    X = blobs(2)
+    _fig, ax = plt.subplots(figsize=(3, 2.5))
+    save_animation(animate_em(X, fitted_history(X), ax=ax), tmp_path, "em.gif", dpi=40, palette_size=12)
+    colours = set()
+    with Image.open(tmp_path / "em.gif") as image:
+        for frame in range(image.n_frames):
+            image.seek(frame)
+            colours |= {colour for _, colour in image.convert("RGB").getcolors(maxcolors=256)}
+    # Responsibilities blend the three component colours into many more than 12 shades.
+    assert len(colours) <= 12
+
+
 def test_gif_image_inlines_the_file_for_html(tmp_path):
     _fig, ax = plt.subplots(figsize=(2, 2))
     X = blobs(2)
@@ -364,6 +377,9 @@ def test_save_animation_checks_its_arguments(tmp_path):
         save_animation(animation, tmp_path, "em.mp4")
     with pytest.raises(ValueError, match="fps must be a positive number, got 0"):
         save_animation(animation, tmp_path, "em.gif", fps=0)
+    for palette_size in (1, 257, 16.0, True):
+        with pytest.raises(ValueError, match=f"palette_size must be an int from 2 to 256, got {palette_size!r}"):
+            save_animation(animation, tmp_path, "em.gif", palette_size=palette_size)
     save_animation(animation, tmp_path, "em.gif")  # renders, so no "deleted without rendering" warning
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import signal as sp_signal
 
+from gmmlib.outputs import MARKER, NotGeneratedError
 from gmmlib.speech.audio import load_wav_folder
 from gmmlib.speech.synthesis import (
     DEFAULT_WORDS,
@@ -93,20 +94,48 @@ def test_synthesize_word_checks_its_arguments():
         synthesize_word("a", speaker, 4000, np.random.default_rng(0))
 
 
-def test_eight_kilohertz_leaves_out_formants_above_its_band():
-    signal = synthesize_word("i", make_speakers(6)[3], 8000, np.random.default_rng(0))
+@pytest.mark.parametrize("number", [0, 3])
+def test_eight_kilohertz_leaves_out_formants_above_its_band(number):
+    # At 8 kHz the resonators stop at 0.45 fs = 3600 Hz. Speaker 3 (vocal-tract factor 1.2) has F3, F4
+    # and F5 of an /i/ above it, speaker 0 (0.93) F5; a resonator kept there would alias below 4 kHz
+    # and put a tenth (speaker 0) or nearly all (speaker 3) of the power above 3600 Hz.
+    speaker = make_speakers(6)[number]
+    signal = synthesize_word("i", speaker, 8000, np.random.default_rng(0), snr_db=60.0)
     assert np.all(np.isfinite(signal)) and 0.3 <= np.abs(signal).max() <= 0.8
+    power = np.abs(np.fft.rfft(signal * np.hanning(signal.size))) ** 2
+    frequencies = np.fft.rfftfreq(signal.size, 1 / 8000)
+    assert power[frequencies >= 3600].sum() < 1e-3 * power.sum()
 
 
 def test_generate_corpus_in_memory_equals_the_files_written(tmp_path):
     corpus = generate_corpus(tmp_path, n_speakers=2, words=("a", "ai"), n_utterances=3, sample_rate=8000, seed=5)
     assert len(corpus.utterances) == 12 and corpus.skipped == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(u.name for u in corpus.utterances)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([MARKER, *(u.name for u in corpus.utterances)])
     loaded = load_wav_folder(tmp_path)
     assert loaded.sample_rate == 8000 and loaded.skipped == []
     for ours, theirs in zip(corpus.utterances, loaded.utterances):
         assert ours == theirs  # label, speaker, index, name
         np.testing.assert_array_equal(ours.signal, theirs.signal)
+
+
+def test_generate_corpus_replaces_an_earlier_corpus_in_its_folder(tmp_path):
+    folder = tmp_path / "audio"
+    generate_corpus(folder, n_speakers=3, words=("a",), n_utterances=2, sample_rate=8000)
+    smaller = generate_corpus(folder, n_speakers=2, words=("e",), n_utterances=1, sample_rate=8000)
+    loaded = load_wav_folder(folder)
+    assert (
+        [u.name for u in loaded.utterances]
+        == [u.name for u in smaller.utterances]
+        == ["e_spk01_0.wav", "e_spk02_0.wav"]
+    )
+
+
+def test_generate_corpus_refuses_a_folder_it_did_not_generate(tmp_path):
+    (tmp_path / "a_mine_0.wav").write_bytes(b"a recording of the user's")
+    with pytest.raises(NotGeneratedError, match=f"{tmp_path} is a folder gmmlib did not generate"):
+        generate_corpus(tmp_path, n_speakers=2, words=("a",), n_utterances=1)
+    assert [p.name for p in tmp_path.iterdir()] == ["a_mine_0.wav"]
+    assert (tmp_path / "a_mine_0.wav").read_bytes() == b"a recording of the user's"
 
 
 def test_generate_corpus_is_deterministic_and_extends_without_changing_existing_takes():

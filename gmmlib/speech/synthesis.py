@@ -15,13 +15,13 @@ A word is a sequence of vowels. Each utterance is (Fant 1960; Klatt 1980):
 Dataset's naming) or returns them in memory. Used in ``notebooks/04_speech_mfcc.ipynb``.
 """
 
-import pathlib
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal as sp_signal
 
 from .._validation import _describe, check_scalar
+from ..outputs import generated_folder
 from .audio import Corpus, Utterance, write_wav
 
 #: F1..F3 in Hz of five vowels, adult male averages of Peterson and Barney (1952).
@@ -284,7 +284,9 @@ def generate_corpus(
     ----------
     directory : str, path-like or None, default=None
         If given, each utterance is also written there as ``{word}_{speaker}_{index}.wav``,
-        16-bit mono (the folder is created if needed).
+        16-bit mono, into a folder that gmmlib generates (:func:`gmmlib.outputs.generated_folder`):
+        created if needed, emptied of an earlier corpus first, so that no file of a larger earlier
+        run is read back as this run's.
     n_speakers : int, default=6
     words : sequence of str, default=DEFAULT_WORDS
         Vowel strings (see :func:`synthesize_word`), distinct.
@@ -298,6 +300,11 @@ def generate_corpus(
     -------
     Corpus
         With ``skipped`` empty.
+
+    Raises
+    ------
+    gmmlib.outputs.NotGeneratedError
+        If ``directory`` is a file, or a non-empty folder gmmlib did not generate (nothing is removed).
 
     Examples
     --------
@@ -319,8 +326,7 @@ def generate_corpus(
         raise ValueError(f"words must be a non-empty sequence of distinct words, got {words!r}")
     speakers = make_speakers(n_speakers, seed)
     if directory is not None:
-        directory = pathlib.Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = generated_folder(directory, clear=True)
     utterances = []
     for s, speaker in enumerate(speakers):
         for word in words:
