@@ -53,20 +53,38 @@ def check_data(X, name="X", min_samples=1, allow_nan=False):
     (summed over features and samples) would overflow the data type are refused: EM needs them.
     """
     array = _numeric_array(X, name)
-    if array.ndim != 2:
+    check_shape(array.shape, name, min_samples)
+    return check_values(np.ascontiguousarray(array, dtype=float_type(array.dtype)), name, allow_nan=allow_nan)
+
+
+def float_type(dtype):
+    """The type data of numeric ``dtype`` is fitted in: float32 stays float32, the rest becomes float64."""
+    return np.dtype(np.float32 if dtype == np.float32 else np.float64)
+
+
+def check_shape(shape, name="X", min_samples=1):
+    """Refuse a data shape other than (n_samples >= min_samples, n_features >= 1)."""
+    if len(shape) != 2:
         raise ValueError(
-            f"{name} must be 2-D of shape (n_samples, n_features), got {array.ndim}-D of shape {array.shape}; "
+            f"{name} must be 2-D of shape (n_samples, n_features), got {len(shape)}-D of shape {shape}; "
             f"Reshape your data with {name}.reshape(-1, 1) if it has a single feature, or {name}.reshape(1, -1) "
             "if it is a single sample"
         )
-    if array.shape[0] < min_samples:
+    if shape[0] < min_samples:
         raise ValueError(
-            f"{name} has {array.shape[0]} sample(s) (shape={array.shape}) while a minimum of {min_samples} is required"
+            f"{name} has {shape[0]} sample(s) (shape={shape}) while a minimum of {min_samples} is required"
         )
-    if array.shape[1] < 1:
-        raise ValueError(f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required.")
-    dtype = np.float32 if array.dtype == np.float32 else np.float64
-    array = np.ascontiguousarray(array, dtype=dtype)
+    if shape[1] < 1:
+        raise ValueError(f"{name} has 0 feature(s) (shape={shape}) while a minimum of 1 is required.")
+
+
+def check_values(array, name="X", first_row=0, n_samples=None, allow_nan=False):
+    """Refuse a float array (or a block of rows of one) with inf, NaN (unless ``allow_nan``) or values too large.
+
+    ``first_row`` numbers the rows in messages (the block's first row in the whole data);
+    ``n_samples`` is the number of rows of the whole data, which the overflow limit depends on
+    (default: the array's). Returns ``array``.
+    """
     finite = np.isfinite(array) | np.isnan(array) if allow_nan else np.isfinite(array)
     if not np.all(finite):
         bad = np.argwhere(~finite)[0]
@@ -75,17 +93,20 @@ def check_data(X, name="X", min_samples=1, allow_nan=False):
         )
         hint = "" if allow_nan else "; for missing values use GaussianMixture(missing_values='em')"
         raise ValueError(
-            f"{name} must contain {allowed}; found {float(array[tuple(bad)])} at row {bad[0]}, column {bad[1]}{hint}"
+            f"{name} must contain {allowed}; found {float(array[tuple(bad)])} at row {first_row + bad[0]}, "
+            f"column {bad[1]}{hint}"
         )
-    _check_magnitude(array, name)
+    _check_magnitude(array, name, array.shape[0] if n_samples is None else n_samples)
     return array
 
 
-def _check_magnitude(array, name):
+def _check_magnitude(array, name, n_samples):
     """Refuse data whose squared deviations, summed over samples and features, overflow its type."""
-    n_samples, n_features = array.shape
+    n_features = array.shape[1]
     limit = float(np.sqrt(np.finfo(array.dtype).max / (64.0 * n_samples * n_features)))
-    largest = float(np.nanmax(np.abs(array), initial=0.0))
+    # The extremes, NaN ignored, rather than max(abs(array)), which would copy the whole array.
+    extremes = (-np.fmin.reduce(array, axis=None), np.fmax.reduce(array, axis=None)) if array.size else ()
+    largest = float(max(*extremes, 0.0))
     if largest > limit:
         raise ValueError(
             f"{name} has values as large as {largest:.3g}; EM sums squared deviations of {n_samples} x {n_features} "
@@ -146,17 +167,30 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if sample_weight is None:
         return np.ones(n_samples, dtype=dtype)
     weights = _as_float_array(sample_weight, "sample_weight")
-    if weights.shape != (n_samples,):
-        raise ValueError(f"sample_weight must have shape ({n_samples},) to match X, got shape {weights.shape}")
-    if not np.all(np.isfinite(weights)):
-        raise ValueError("sample_weight must contain only finite values, found NaN or inf")
-    if np.any(weights < 0):
-        raise ValueError(f"sample_weight must be non-negative, found minimum {float(weights.min())!r}")
-    if not np.any(weights > 0):
-        raise ValueError("sample_weight must have at least one positive entry, got all zeros")
+    check_sample_weight_shape(weights.shape, n_samples)
+    check_sample_weight_values(bool(np.all(np.isfinite(weights))), weights.min(), weights.max())
     # A power of two brings the largest weight to [0.5, 1) exactly, so that the mean cannot overflow.
     weights = np.ldexp(weights, -np.frexp(weights.max())[1])
     return (weights / weights.mean()).astype(dtype)
+
+
+def check_sample_weight_shape(shape, n_samples):
+    if shape != (n_samples,):
+        raise ValueError(f"sample_weight must have shape ({n_samples},) to match X, got shape {shape}")
+
+
+def check_sample_weight_values(all_finite, smallest, largest):
+    """The value checks of :func:`check_sample_weight`, from the weights' finiteness and extremes.
+
+    A few reductions decide them, so that weights too large for memory (a dask array) are checked
+    by the same rules and messages.
+    """
+    if not all_finite:
+        raise ValueError("sample_weight must contain only finite values, found NaN or inf")
+    if smallest < 0:
+        raise ValueError(f"sample_weight must be non-negative, found minimum {float(smallest)!r}")
+    if not largest > 0:
+        raise ValueError("sample_weight must have at least one positive entry, got all zeros")
 
 
 def _as_float_array(value, name):

@@ -139,18 +139,20 @@ def responsibilities_from_log_joint(log_joint):
     return resp, (peak + np.log(total))[:, 0]
 
 
-def check_some_density(log_density):
+def check_some_density(log_density, first_row=0):
     """Refuse samples whose density under the whole mixture underflows to 0 (``log p(x_i) = -inf``).
 
     Their responsibilities would be 0/0. It happens when a sample lies so many standard
     deviations from every component that its squared Mahalanobis distance overflows the data type.
+    ``first_row`` is the row number of ``log_density[0]`` in the whole data (for a chunk of it).
     """
     zero = ~(log_density > -np.inf)
     if np.any(zero):
         raise ValueError(
-            f"X row {int(np.argmax(zero))} (of {zero.sum()} such rows) has zero density under every component in "
-            f"{log_density.dtype.name}: it lies too many standard deviations from every mean. Check that the "
-            "parameters are in the data's units, or use a larger reg_covar or a background component"
+            f"X row {first_row + int(np.argmax(zero))} ({zero.sum()} such rows among rows {first_row} to "
+            f"{first_row + len(zero) - 1}) has zero density under every component in {log_density.dtype.name}: "
+            "it lies too many standard deviations from every mean. Check that the parameters are in the data's "
+            "units, or use a larger reg_covar or a background component"
         )
 
 

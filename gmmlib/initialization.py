@@ -38,7 +38,9 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None,
 
     Each new centre is drawn with probability proportional to ``w_i D(x_i)^2``, the weighted
     squared distance to the nearest centre so far; of ``n_local_trials`` candidates the one that
-    most reduces the total potential is kept.
+    most reduces the total potential is kept. Memory: two float64 values per row (distances, draw
+    probabilities; three without ``sample_weight``) and chunks of rows; the candidates' potentials are
+    summed chunk by chunk, so no array of ``n_samples x n_local_trials`` distances is ever held.
 
     Parameters
     ----------
@@ -59,29 +61,60 @@ def kmeans_plusplus(X, n_clusters, rng, sample_weight=None, n_local_trials=None,
     n_samples = X.shape[0]
     weight = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     n_local_trials = 2 + int(np.log(n_clusters)) if n_local_trials is None else n_local_trials
+    chunks = [slice(start, start + chunk_rows) for start in range(0, n_samples, chunk_rows)]
+    probabilities = np.empty(n_samples)
     indices = np.empty(n_clusters, dtype=np.intp)
-    indices[0] = rng.choice(n_samples, p=weight / weight.sum())
-    closest = np.concatenate(
-        [
-            squared_distances(X[start : start + chunk_rows], X[indices[:1]])[:, 0]
-            for start in range(0, n_samples, chunk_rows)
-        ]
-    )
+    indices[0] = _draw(rng, weight, probabilities)
+    closest = np.empty(n_samples)
+    for rows in chunks:
+        closest[rows] = squared_distances(X[rows], X[indices[:1]])[:, 0]
     for c in range(1, n_clusters):
-        potential = weight * closest
-        total = potential.sum()
-        if total <= 0:  # every remaining point coincides with a centre: draw by weight alone
-            candidates = rng.choice(n_samples, size=n_local_trials, p=weight / weight.sum())
-        else:
-            candidates = rng.choice(n_samples, size=n_local_trials, p=potential / total)
-        candidate_distances = np.empty((n_samples, n_local_trials))
-        for start in range(0, n_samples, chunk_rows):  # in chunks: no n x n_local_trials temporaries
-            rows = slice(start, start + chunk_rows)
-            np.minimum(closest[rows, None], squared_distances(X[rows], X[candidates]), out=candidate_distances[rows])
-        best = int(np.argmin(weight @ candidate_distances))
+        potential = np.multiply(weight, closest, out=probabilities)
+        # When every remaining point coincides with a centre, draw by weight alone.
+        candidates = _draw(rng, potential if potential.sum() > 0 else weight, probabilities, n_local_trials)
+        trial_potentials = sum(
+            weight[rows] @ np.minimum(closest[rows, None], squared_distances(X[rows], X[candidates])) for rows in chunks
+        )
+        best = int(np.argmin(trial_potentials))
         indices[c] = candidates[best]
-        closest = candidate_distances[:, best].copy()  # a view would keep the whole array alive
+        for rows in chunks:
+            np.minimum(closest[rows], squared_distances(X[rows], X[indices[c : c + 1]])[:, 0], out=closest[rows])
     return indices
+
+
+def _draw(rng, weights, buffer, size=None):
+    """``rng.choice(len(weights), size, p=weights / weights.sum())``: the same draws, with ``buffer`` for its cdf.
+
+    numpy's ``choice`` makes two arrays as long as ``weights`` (the probabilities and their
+    cumulative sum); this writes both into ``buffer`` (which may be ``weights`` itself).
+    """
+    np.divide(weights, weights.sum(), out=buffer)
+    np.cumsum(buffer, out=buffer)
+    buffer /= buffer[-1]
+    return buffer.searchsorted(rng.random(size), side="right")
+
+
+def seed_centres(X, n_clusters, rng, sample_weight, method):
+    """Centres to start EM from: k-means++ seeds, k-means centres or rows drawn by weight.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    n_clusters : int
+    rng : numpy.random.Generator
+    sample_weight : ndarray of shape (n_samples,)
+    method : {"kmeans++", "kmeans", "random_from_data"}
+        "k-means++", scikit-learn's spelling, is "kmeans++".
+
+    Returns
+    -------
+    centres : ndarray of shape (n_clusters, n_features)
+    """
+    if method in ("kmeans++", "k-means++"):
+        return X[kmeans_plusplus(X, n_clusters, rng, sample_weight)]
+    if method == "kmeans":
+        return kmeans(X, n_clusters, rng, sample_weight)[0]
+    return X[rng.choice(X.shape[0], size=n_clusters, replace=False, p=sample_weight / sample_weight.sum())]
 
 
 def kmeans(X, n_clusters, rng, sample_weight=None, max_iter=100, tol=1e-4):

@@ -6,15 +6,10 @@ import warnings
 
 import numpy as np
 from scipy import linalg
-from scipy.special import logsumexp
 
 from . import _validation as check
-from .em import (
-    check_some_density,
-    log_weighted_densities_from_precision_cholesky,
-    m_step,
-    responsibilities_from_log_joint,
-)
+from . import blocks
+from .em import m_step, responsibilities_from_log_joint
 from .em_loop import run_em, warn_if_not_converged
 from .exceptions import EmptyComponentWarning, FeatureNamesWarning, NotFittedError
 from .gaussian import (
@@ -24,9 +19,15 @@ from .gaussian import (
     precision_cholesky,
     precisions_from_cholesky,
 )
-from .initialization import kmeans, kmeans_plusplus, nearest_centre
+from .initialization import nearest_centre, seed_centres
 from .missing import RowsWithHoles, check_missing, conditional_draws, fill_with_column_means, observed_log_joint
-from .statistics import Rows, parameters_from_labels, parameters_from_statistics, single_threaded_blas
+from .statistics import (
+    Rows,
+    parameters_from_labels,
+    parameters_from_statistics,
+    score_over_chunks,
+    single_threaded_blas,
+)
 
 INIT_PARAMS = ("kmeans++", "k-means++", "kmeans", "random", "random_from_data")
 MISSING_VALUES = ("error", "em")
@@ -63,6 +64,12 @@ class GaussianMixture:
         "k-means++" is accepted too. Two differences from scikit-learn: its default is
         "kmeans", and its "k-means++" and "random_from_data" give responsibility to the seeds
         alone (so every start has covariances ``reg_covar``), where gmmlib assigns every sample.
+        For a dask array the seeds are chosen on a uniform random sample of
+        max(100 000, 200 * n_components) rows (all rows when there are no more, which gives the
+        in-memory start), so that seeding costs one pass over the data instead of one per
+        component; every row then takes its nearest seed and the first M-step runs block by
+        block. "random" draws the soft responsibilities of the sample's rows, and its M-step is
+        the sample's.
     weights_init : array-like of shape (n_components,), default=None
         Starting weights; (n_components + 1,) with a background, the background's last.
     means_init : array-like of shape (n_components, n_features), default=None
@@ -292,10 +299,13 @@ class GaussianMixture:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            float32 data is fitted in float32; other numeric data in float64.
+        X : array-like, dask array, zarr array or HDF5 dataset of shape (n_samples, n_features)
+            float32 data is fitted in float32; other numeric data in float64. A dask array (a zarr
+            array or HDF5 dataset is wrapped as one) is fitted block by block on the active dask
+            scheduler, holding a few blocks in memory (:mod:`gmmlib.blocks`); from the same start
+            its fit equals the in-memory one to rounding.
         y : ignored
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or dask array of shape (n_samples,), default=None
             Non-negative weights; an integer weight counts as that many repeated rows.
 
         Returns
@@ -304,15 +314,16 @@ class GaussianMixture:
         """
         self._check_parameters()
         names = check.feature_names(X)
-        X = check.check_data(X, allow_nan=self._allows_missing())
+        X = self._check_data(X)
         self._check_parameters_against(X)
         warm = self.warm_start and hasattr(self, "means_")
         if warm:
             self._check_warm_start(X, names)
-        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        if np.count_nonzero(sample_weight) < self.n_components:
+        sample_weight = _check_sample_weight(sample_weight, X)
+        n_positive = int(np.count_nonzero(sample_weight))
+        if n_positive < self.n_components:
             raise ValueError(
-                f"sample_weight has {np.count_nonzero(sample_weight)} positive entries; "
+                f"sample_weight has {n_positive} positive entries; "
                 f"n_components={self.n_components} needs at least as many"
             )
         rng = check.check_random_state(self.random_state)
@@ -370,8 +381,11 @@ class GaussianMixture:
         means close together still start with the data's spread, and both find points).
         """
         if self.weights_init is None or self.means_init is None or self.precisions_init is None:
-            assignment = self._initial_assignment(X, sample_weight, rng)
-            weights, means, covariances = self._parameters_from_assignment(X, assignment, sample_weight)
+            if blocks.is_dask_array(X):
+                weights, means, covariances = self._parameters_from_a_sample(X, sample_weight, rng)
+            else:
+                assignment = self._initial_assignment(X, sample_weight, rng)
+                weights, means, covariances = self._parameters_from_assignment(X, assignment, sample_weight)
         if self.weights_init is not None:
             weights = np.asarray(self.weights_init, dtype=X.dtype)
         if self.means_init is not None:
@@ -388,38 +402,53 @@ class GaussianMixture:
         Returns
         -------
         assignment : ndarray of shape (n_samples,) or (n_samples, n_components)
-            Each sample's component (its nearest k-means++ seed, k-means centre or drawn sample),
-            or random soft responsibilities for "random".
+            Each sample's component (its nearest k-means++ seed, k-means centre or drawn sample:
+            :func:`gmmlib.initialization.seed_centres`), or random soft responsibilities for "random".
         """
-        n_samples, k = X.shape[0], self.n_components
         if self.init_params == "random":
-            resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
+            resp = rng.uniform(size=(X.shape[0], self.n_components)).astype(X.dtype)
             return resp / resp.sum(axis=1, keepdims=True)
-        if self.init_params == "kmeans":
-            return kmeans(X, k, rng, sample_weight)[1]
-        if self.init_params in ("kmeans++", "k-means++"):
-            centres = X[kmeans_plusplus(X, k, rng, sample_weight)]
-        else:  # "random_from_data"
-            centres = X[rng.choice(n_samples, size=k, replace=False, p=sample_weight / sample_weight.sum())]
-        return nearest_centre(X, centres)
+        return nearest_centre(X, seed_centres(X, self.n_components, rng, sample_weight, self.init_params))
 
     def _parameters_from_assignment(self, X, assignment, sample_weight):
         """``(weights, means, covariances)`` by one M-step from labels or soft responsibilities."""
-        k = self.n_components
         if assignment.ndim == 2:
             weights, means, covariances = m_step(X, assignment, self.covariance_type, self.reg_covar, sample_weight)
         else:  # m_step on one-hot responsibilities, without the n x k array
             weights, means, covariances = parameters_from_labels(
-                X, assignment, k, self.covariance_type, self.reg_covar, sample_weight
+                X, assignment, self.n_components, self.covariance_type, self.reg_covar, sample_weight
             )
-        if self.background_volume is not None:
-            # The background starts with an equal share, 1 / (n_components + 1).
-            weights = np.append(weights * k, 1.0) / (k + 1)
-        return weights, means, covariances
+        return self._with_background(weights), means, covariances
+
+    def _parameters_from_a_sample(self, X, sample_weight, rng):
+        """The start of a dask fit: ``init_params`` run on a uniform sample of the rows (about 10^5).
+
+        The seeds (k-means++, k-means or drawn rows) are chosen among the rows of
+        :func:`gmmlib.blocks.uniform_sample`, then every row is assigned its nearest seed and the
+        M-step runs block by block. "random" draws soft responsibilities for the sample's rows, and
+        the M-step is that of the sample.
+        """
+        rows, weight = blocks.uniform_sample(X, sample_weight, self.n_components, rng)
+        if self.init_params == "random":
+            return self._parameters_from_assignment(rows, self._initial_assignment(rows, weight, rng), weight)
+        centres = seed_centres(rows, self.n_components, rng, weight, self.init_params)
+        weights, means, covariances = blocks.parameters_from_nearest_centres(
+            X, sample_weight, centres, self.covariance_type, self.reg_covar
+        )
+        return self._with_background(weights), means, covariances
+
+    def _with_background(self, weights):
+        """The Gaussians' starting weights, and the background's (an equal share, 1 / (n_components + 1)) if any."""
+        if self.background_volume is None:
+            return weights
+        return np.append(weights * self.n_components, 1.0) / (self.n_components + 1)
 
     def _rows(self, X, sample_weight):
-        """The rows an E-step runs over, and the mask of holes (None without any): with
-        ``missing_values="em"``, rows with NaN apart (:class:`gmmlib.missing.RowsWithHoles`)."""
+        """The rows an E-step runs over, and the mask of holes (None without any): a dask array's blocks
+        (:class:`gmmlib.blocks.Blocks`), or rows in memory, those with NaN apart with
+        ``missing_values="em"`` (:class:`gmmlib.missing.RowsWithHoles`)."""
+        if blocks.is_dask_array(X):
+            return blocks.Blocks(X, sample_weight), None
         missing = np.isnan(X) if self._allows_missing() else None
         if missing is None or not missing.any():
             return Rows(X, sample_weight), None
@@ -538,9 +567,20 @@ class GaussianMixture:
         if not hasattr(self, "means_"):
             raise NotFittedError("this GaussianMixture is not fitted yet; call fit(X) first")
         self._check_feature_names(X)
-        X = check.check_data(X, allow_nan=self._allows_missing())
+        X = self._check_data(X)
         self._check_n_features(X)
         return X
+
+    def _check_data(self, X):
+        """``X`` checked as data: in memory, or a dask array whose blocks are checked when computed."""
+        if not blocks.is_blocked(X):
+            return check.check_data(X, allow_nan=self._allows_missing())
+        if self._allows_missing():
+            raise ValueError(
+                "missing_values='em' needs X in memory, got a dask or on-disk array; load X, or use "
+                "missing_values='error'"
+            )
+        return blocks.check_data(X)
 
     def _check_n_features(self, X):
         if X.shape[1] != self.n_features_in_:
@@ -570,29 +610,41 @@ class GaussianMixture:
         elif len(names) != len(fitted) or np.any(names != fitted):
             raise ValueError(_feature_names_message(fitted, names))
 
-    def _log_joint(self, X):
-        """``log p(x_i, z_i = k)`` of a validated ``X``, background column last; missing coordinates
-        (NaN, with ``missing_values="em"``) marginalised."""
+    def _scores(self, X, output):
+        """:func:`gmmlib.statistics.score_over_chunks` of a validated ``X`` under the fitted parameters.
+
+        Chunk by chunk in threads, as in ``fit``; for a dask array a dask array, block by block
+        (:func:`gmmlib.blocks.score_blocks`). Rows with missing coordinates (NaN, with
+        ``missing_values="em"``) are scored on their observed ones.
+        """
         missing = np.isnan(X) if self._allows_missing() else None
         holes = None if missing is None else missing.any(axis=1)
-        if holes is not None and holes.any():
-            check_missing(missing)  # on all of X, so that the error names the row of X
-            log_joint = np.empty((X.shape[0], self.n_components), dtype=X.dtype)
-            log_joint[holes] = observed_log_joint(
-                X[holes], missing[holes], self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type
-            )
-            if not holes.all():
-                log_joint[~holes] = self._log_joint(X[~holes])
-            return log_joint
-        with single_threaded_blas():  # many small products: BLAS threads would only spin
-            return log_weighted_densities_from_precision_cholesky(
+        if holes is None or not holes.any():
+            score = blocks.score_blocks if blocks.is_dask_array(X) else score_over_chunks
+            return score(
                 X,
                 self._all_weights(),
                 self.means_,
                 self.precisions_cholesky_,
                 self.covariance_type,
                 self._background_log_density,
+                output,
             )
+        check_missing(missing)  # on all of X, so that the error names the row of X
+        log_joint = observed_log_joint(
+            X[holes], missing[holes], self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type
+        )
+        resp, log_density = responsibilities_from_log_joint(log_joint)
+        of_holes = {
+            "log_density": log_density.astype(X.dtype),
+            "responsibilities": resp.astype(X.dtype),
+            "labels": np.argmax(log_joint, axis=1),
+        }
+        result = np.empty((X.shape[0], *of_holes[output].shape[1:]), dtype=of_holes[output].dtype)
+        result[holes] = of_holes[output]
+        if not holes.all():
+            result[~holes] = self._scores(X[~holes], output)
+        return result
 
     def impute(self, X, method="conditional_mean"):
         """``X`` with its missing entries (NaN) filled from the fitted mixture, given each row's observed values.
@@ -656,9 +708,9 @@ class GaussianMixture:
 
         Returns
         -------
-        log_density : ndarray of shape (n_samples,)
+        log_density : ndarray (a dask array for a dask ``X``) of shape (n_samples,)
         """
-        return logsumexp(self._log_joint(self._validated(X)), axis=1)
+        return self._scores(self._validated(X), "log_density")
 
     def score(self, X, y=None, sample_weight=None):
         """Mean log-likelihood of ``X`` under the fitted mixture.
@@ -678,8 +730,8 @@ class GaussianMixture:
         return self._mean_log_likelihood(X, sample_weight)
 
     def _mean_log_likelihood(self, X, sample_weight=None):
-        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        return float(sample_weight @ logsumexp(self._log_joint(X), axis=1) / sample_weight.sum())
+        sample_weight = _check_sample_weight(sample_weight, X)
+        return float(sample_weight @ self._scores(X, "log_density") / sample_weight.sum())
 
     def predict_proba(self, X):
         """Responsibilities ``gamma_ik = p(z_i = k | x_i)`` of the fitted components (Bayes' rule).
@@ -690,10 +742,10 @@ class GaussianMixture:
 
         Returns
         -------
-        resp : ndarray of shape (n_samples, n_components), or (n_samples, n_components + 1)
+        resp : ndarray (a dask array for a dask ``X``) of shape (n_samples, n_columns)
             Rows sum to 1; with a background component its column is last.
         """
-        return responsibilities_from_log_joint(self._log_joint(self._validated(X)))[0]
+        return self._scores(self._validated(X), "responsibilities")
 
     def predict(self, X):
         """The most probable component of each sample (the largest responsibility).
@@ -704,14 +756,10 @@ class GaussianMixture:
 
         Returns
         -------
-        labels : ndarray of int of shape (n_samples,)
+        labels : ndarray (a dask array for a dask ``X``) of int of shape (n_samples,)
             In ``range(n_components)``, or -1 where the background component is the most probable.
         """
-        log_joint = self._log_joint(self._validated(X))
-        check_some_density(log_joint.max(axis=1))
-        labels = np.argmax(log_joint, axis=1)
-        labels[labels == self.n_components] = -1
-        return labels
+        return self._scores(self._validated(X), "labels")
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit the model to ``X``, then return :meth:`predict` of ``X``.
@@ -793,6 +841,13 @@ class GaussianMixture:
         """
         X = self._validated(X)
         return -2 * self._mean_log_likelihood(X) * X.shape[0] + 2 * self._n_parameters()
+
+
+def _check_sample_weight(sample_weight, X):
+    """Sample weights for the checked data ``X``: a dask array aligned with its blocks when ``X`` is one."""
+    if blocks.is_dask_array(X):
+        return blocks.check_sample_weight(sample_weight, X)
+    return check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
 
 def _feature_names_message(fitted, names):

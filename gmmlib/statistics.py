@@ -66,6 +66,8 @@ from .gaussian import LOG_2PI, log_det_precision_cholesky
 CHUNK_ELEMENTS = 1 << 19
 
 FORMS = ("auto", "expanded", "centred")
+#: What :func:`score_over_chunks` computes.
+SCORES = ("log_density", "responsibilities", "labels")
 
 
 @dataclasses.dataclass
@@ -271,7 +273,7 @@ def symmetric_from_products(sums, n_features):
     return matrices
 
 
-def responsibilities_in_place(log_joint, sample_weight):
+def responsibilities_in_place(log_joint, sample_weight, first_row=0):
     """Turn ``log p(x_i, z_i = k)`` into ``w_i gamma_ik`` in place by log-sum-exp; return ``log p(x_i)``.
 
     Parameters
@@ -279,14 +281,16 @@ def responsibilities_in_place(log_joint, sample_weight):
     log_joint : ndarray of shape (n_columns, n_rows)
         One row per component (samples along the rows, so that the reductions over components
         run along whole rows); overwritten with the weighted responsibilities.
-    sample_weight : ndarray of shape (n_rows,)
+    sample_weight : ndarray of shape (n_rows,), or a scalar
+    first_row : int, default=0
+        Row number of the first sample in the whole data, for the error of a sample without density.
 
     Returns
     -------
     log_norm : ndarray of shape (n_rows,)
     """
     peak = log_joint.max(axis=0)
-    check_some_density(peak)
+    check_some_density(peak, first_row)
     log_joint -= peak
     # exp is many times slower where its result is subnormal, and so are products with subnormal
     # numbers: responsibilities below sqrt(tiny) (1e-154 in float64, 1e-19 in float32) are raised
@@ -390,7 +394,9 @@ class CentredForm:
     """Whitened coordinates ``P_k^T (x - mu_k)`` of all its components; scatter about each ``mu_k``.
 
     Chunks are held transposed, as in :class:`ExpandedForm`. Each component's mean is subtracted
-    before whitening, so nothing cancels however far the components are from each other.
+    before whitening, so nothing cancels however far the components are from each other. Diagonal
+    factors ("diag", "spherical") whiten by elementwise products and keep only the scatter's
+    diagonal: ``d`` instead of ``d^2`` multiplications per row and component.
     """
 
     n_totals = 2  # arrays returned by partial_statistics
@@ -399,7 +405,10 @@ class CentredForm:
         n_components, n_features = means.shape
         self.means, self.factors, self.diagonal = means, factors, diagonal
         self.stacked_means = means.astype(dtype)[:, :, None]
-        self.transposed_factors = np.swapaxes(factors, 1, 2).astype(dtype)
+        if diagonal:
+            self.scales = np.einsum("kjj->kj", factors).astype(dtype)[:, :, None]
+        else:
+            self.transposed_factors = np.swapaxes(factors, 1, 2).astype(dtype)
         self.log_normalisers = log_normalisers.astype(dtype)[:, None]
         self.n_components, self.n_features, self.dtype = n_components, n_features, dtype
 
@@ -415,27 +424,37 @@ class CentredForm:
         n_rows = chunk.shape[0]
         whitened, scratch = (array[:, :, :n_rows] for array in workspace)
         centred = np.subtract(chunk.T, self.stacked_means, out=scratch)
-        np.matmul(self.transposed_factors, centred, out=whitened)
-        squares = np.multiply(whitened, whitened, out=scratch)
+        if self.diagonal:
+            np.multiply(centred, self.scales, out=whitened)
+        else:
+            np.matmul(self.transposed_factors, centred, out=whitened)
+        squares = np.multiply(whitened, whitened, out=scratch)  # kept for the diagonal scatter
         np.sum(squares, axis=1, out=out)
         out *= -0.5
         out += self.log_normalisers
 
     def partial_statistics(self, resp, workspace):
         n_rows = resp.shape[1]
-        whitened = workspace[0][:, :, :n_rows]
-        weighted = np.multiply(whitened, resp[:, None, :], out=workspace[1][:, :, :n_rows])
-        return weighted.sum(axis=2), np.matmul(weighted, whitened.transpose(0, 2, 1))
+        whitened, squares = (array[:, :, :n_rows] for array in workspace)
+        column = resp[:, :, None]
+        sums = np.matmul(whitened, column)[:, :, 0]
+        if self.diagonal:
+            return sums, np.matmul(squares, column)[:, :, 0]
+        weighted = np.multiply(whitened, resp[:, None, :], out=squares)
+        return sums, np.matmul(weighted, whitened.transpose(0, 2, 1))
 
     def statistics(self, totals):
         """First moments and scatter about each component's mean, unwhitened."""
         whitened_sums, whitened_scatter = totals
+        if self.diagonal:
+            # x_j - mu_kj = z_j / p_kj.
+            scales = np.einsum("kjj->kj", self.factors)
+            return whitened_sums / scales, whitened_scatter / scales**2, self.means
         identity = np.eye(self.n_features)
         # x - mu_k = z P_k^{-1}, so s_k = s^z_k P_k^{-1} and S_k = P_k^{-T} S^z_k P_k^{-1}.
         inverses = np.array([linalg.solve_triangular(factor, identity, lower=False) for factor in self.factors])
         sums = np.einsum("kj,kjl->kl", whitened_sums, inverses)
-        scatter = np.swapaxes(inverses, 1, 2) @ whitened_scatter @ inverses
-        return sums, (np.einsum("kjj->kj", scatter) if self.diagonal else scatter), self.means
+        return sums, np.swapaxes(inverses, 1, 2) @ whitened_scatter @ inverses, self.means
 
 
 def available_threads():
@@ -485,11 +504,17 @@ def accumulate_statistics(
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(map(repr, FORMS))}; got {form!r}")
     order, parts = choose_forms(weights, means, precisions_cholesky, covariance_type, X.dtype, form)
-    weights = np.asarray(weights, dtype=np.float64)
-    background = None if background_log_density is None else log_of_weights(weights[-1]) + background_log_density
+    background = background_term(weights, background_log_density)
     sample_weight = np.asarray(sample_weight, dtype=X.dtype)
     log_likelihood, totals = sum_over_chunks(X, sample_weight, parts, len(weights), background, n_threads)
     return reassemble(totals, order, parts, log_likelihood, float(np.sum(sample_weight, dtype=np.float64)), X.dtype)
+
+
+def background_term(weights, background_log_density):
+    """``log pi_B - log V``, the background's row of the log-joint, or None without a background."""
+    if background_log_density is None:
+        return None
+    return log_of_weights(np.asarray(weights, dtype=np.float64)[-1]) + background_log_density
 
 
 def choose_forms(weights, means, precisions_cholesky, covariance_type, dtype, form="auto"):
@@ -527,7 +552,7 @@ def choose_forms(weights, means, precisions_cholesky, covariance_type, dtype, fo
     return order, parts
 
 
-def sum_over_chunks(X, sample_weight, parts, n_columns, background=None, n_threads=None):
+def sum_over_chunks(X, sample_weight, parts, n_columns, background=None, n_threads=None, first_row=0):
     """The E-step over chunks of rows, in parallel threads; the chunks' statistics summed in chunk order.
 
     Parameters
@@ -542,6 +567,8 @@ def sum_over_chunks(X, sample_weight, parts, n_columns, background=None, n_threa
         ``log pi_B - log V`` of a background component, or None.
     n_threads : int or None, default=None
         None for one per available processor. The sums do not depend on it, bit for bit.
+    first_row : int, default=0
+        Row number of ``X[0]`` in the whole data, for error messages (``X`` may be one block).
 
     Returns
     -------
@@ -551,40 +578,123 @@ def sum_over_chunks(X, sample_weight, parts, n_columns, background=None, n_threa
         The counts ``N_k`` (in the forms' order, background last), then each form's
         :meth:`StatisticsForm.partial_statistics` summed over chunks, in float64.
     """
+
+    def chunk_statistics(start, log_joint, workspaces):
+        chunk_weight = sample_weight[start : start + log_joint.shape[1]]
+        log_density = responsibilities_in_place(log_joint, chunk_weight, first_row=first_row + start)
+        return float(chunk_weight @ log_density), [log_joint.sum(axis=1)] + [
+            total
+            for (part, method), workspace in zip(parts, workspaces)
+            for total in method.partial_statistics(log_joint[part], workspace)
+        ]
+
+    log_likelihood, totals = 0.0, None
+    for chunk_log_likelihood, partial in map_log_joint(X, parts, n_columns, background, chunk_statistics, n_threads):
+        log_likelihood += chunk_log_likelihood
+        totals = (
+            [p.astype(np.float64) for p in partial]
+            if totals is None
+            else [total + p for total, p in zip(totals, partial)]
+        )
+    return log_likelihood, totals
+
+
+def map_log_joint(X, parts, n_columns, background, function, n_threads=None):
+    """``function(start, log_joint, workspaces)`` on each chunk's log-joint, in threads; results in chunk order.
+
+    The one chunk loop of the E-step and the scoring methods. ``log_joint`` holds
+    ``log p(x_i, z_i = k)`` of the rows ``X[start : start + n_rows]``, shape (n_columns, n_rows), in
+    the forms' order (:func:`choose_forms`), background last; ``workspaces`` are the forms' scratch
+    arrays, as their :meth:`StatisticsForm.log_joint` left them. Both are the thread's own and are
+    overwritten by its next chunk.
+
+    Yields
+    ------
+    result
+        ``function``'s result for each chunk, in chunk order (so that sums over them do not depend on
+        the threads' timing).
+    """
     n_samples = X.shape[0]
     step = chunk_rows(max([method.row_elements for _, method in parts] + [n_columns]))
     starts = range(0, n_samples, step)
     local = threading.local()
 
-    def chunk_statistics(start):
+    def chunk_result(start):
         if not hasattr(local, "workspaces"):
             local.workspaces = [method.workspace(min(step, n_samples)) for _, method in parts]
             local.log_joint = np.empty((n_columns, min(step, n_samples)), dtype=X.dtype)
-        chunk, chunk_weight = X[start : start + step], sample_weight[start : start + step]
+        chunk = X[start : start + step]
         log_joint = local.log_joint[:, : chunk.shape[0]]
         for (part, method), workspace in zip(parts, local.workspaces):
             method.log_joint(chunk, workspace, out=log_joint[part])
         if background is not None:
             log_joint[-1] = background
-        log_likelihood = float(chunk_weight @ responsibilities_in_place(log_joint, chunk_weight))
-        return log_likelihood, [log_joint.sum(axis=1)] + [
-            total
-            for (part, method), workspace in zip(parts, local.workspaces)
-            for total in method.partial_statistics(log_joint[part], workspace)
-        ]
+        return function(start, log_joint, local.workspaces)
 
     n_threads = min(available_threads() if n_threads is None else n_threads, len(starts))
-    log_likelihood, totals = 0.0, None
     with single_threaded_blas(), ThreadPoolExecutor(n_threads) as pool:
-        # map yields in chunk order, so the sums do not depend on the threads' timing.
-        for chunk_log_likelihood, partial in (pool.map if n_threads > 1 else map)(chunk_statistics, starts):
-            log_likelihood += chunk_log_likelihood
-            totals = (
-                [p.astype(np.float64) for p in partial]
-                if totals is None
-                else [total + p for total, p in zip(totals, partial)]
-            )
-    return log_likelihood, totals
+        yield from (pool.map if n_threads > 1 else map)(chunk_result, starts)
+
+
+def score_over_chunks(
+    X, weights, means, precisions_cholesky, covariance_type, background_log_density=None, output="log_density"
+):
+    """What ``GaussianMixture``'s scoring methods return, chunk by chunk in threads as in its E-step.
+
+    The forms of the E-step (:func:`choose_forms`) compute each chunk's log-joint, so neither the
+    n x K log-joint nor, except for ``output="responsibilities"``, an n x K result is ever held.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        float32 or float64; processed in its own type.
+    weights, means, precisions_cholesky, covariance_type, background_log_density
+        As for :func:`accumulate_statistics`.
+    output : {"log_density", "responsibilities", "labels"}, default="log_density"
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_samples,)
+        ``log p(x_i)``, for ``output="log_density"``.
+    responsibilities : ndarray of shape (n_samples, n_columns)
+        ``gamma_ik``, the background's column last, for ``output="responsibilities"``.
+    labels : ndarray of int of shape (n_samples,)
+        The column of the largest ``log p(x_i, z_i = k)`` (the first of equal ones), -1 for the
+        background, for ``output="labels"``.
+    """
+    order, parts = choose_forms(weights, means, precisions_cholesky, covariance_type, X.dtype)
+    return score_chunks(X, order, parts, len(weights), background_term(weights, background_log_density), output)
+
+
+def score_chunks(X, order, parts, n_columns, background=None, output="log_density", n_threads=None, first_row=0):
+    """:func:`score_over_chunks` with the forms chosen (as :func:`sum_over_chunks` is to :func:`accumulate_statistics`).
+
+    ``order`` and ``parts`` come from :func:`choose_forms`, ``background`` from :func:`background_term`;
+    ``first_row`` is the row number of ``X[0]`` in the whole data (for error messages).
+    """
+    if output not in SCORES:
+        raise ValueError(f"output must be one of {', '.join(map(repr, SCORES))}; got {output!r}")
+    n_samples, n_components = X.shape[0], len(order)
+    # The row of the log-joint holding each column: component k, then the background.
+    positions = np.concatenate([np.argsort(order), np.arange(n_components, n_columns)])
+    shape = {"log_density": (n_samples,), "responsibilities": (n_samples, n_columns), "labels": (n_samples,)}[output]
+    result = np.empty(shape, dtype=np.intp if output == "labels" else X.dtype)
+
+    def chunk_scores(start, log_joint, workspaces):
+        rows = slice(start, start + log_joint.shape[1])
+        if output == "labels":
+            in_column_order = log_joint[positions]
+            check_some_density(in_column_order.max(axis=0), first_row + start)
+            labels = in_column_order.argmax(axis=0)
+            labels[labels == n_components] = -1
+            result[rows] = labels
+        else:
+            log_density = responsibilities_in_place(log_joint, X.dtype.type(1), first_row + start)
+            result[rows] = log_density if output == "log_density" else log_joint[positions].T
+
+    for _ in map_log_joint(X, parts, n_columns, background, chunk_scores, n_threads):
+        pass
+    return result
 
 
 def reassemble(totals, order, parts, log_likelihood, total_weight, dtype):
@@ -655,7 +765,8 @@ def parameters_from_labels(X, labels, n_components, covariance_type="full", reg_
 
     Equal to ``m_step(X, one_hot(labels), covariance_type, reg_covar, sample_weight)``: the start
     of ``GaussianMixture.fit`` from k-means or k-means++ labels. Two passes over ``X``: the
-    means, then the scatter about each sample's own component mean (exactly centred).
+    means (:func:`label_sums`), then the scatter about each sample's own component mean, exactly
+    centred (:func:`label_scatter`).
 
     Parameters
     ----------
@@ -673,37 +784,77 @@ def parameters_from_labels(X, labels, n_components, covariance_type="full", reg_
     means : ndarray of shape (n_components, n_features)
     covariances : ndarray, scikit-learn's shape for ``covariance_type``
     """
-    n_samples, n_features = X.shape
     sample_weight = (
-        np.ones(n_samples, dtype=X.dtype) if sample_weight is None else np.asarray(sample_weight, dtype=X.dtype)
+        np.ones(X.shape[0], dtype=X.dtype) if sample_weight is None else np.asarray(sample_weight, dtype=X.dtype)
     )
-    full = covariance_type in ("full", "tied")
-    step = chunk_rows(max(n_features * (n_features + 1) // 2, n_components))
-
-    def weighted_one_hot(start):
-        chunk_labels = labels[start : start + step]
-        resp = np.zeros((n_components, len(chunk_labels)), dtype=X.dtype)
-        resp[chunk_labels, np.arange(len(chunk_labels))] = sample_weight[start : start + step]
-        return resp
-
-    counts, sums, scatter = np.zeros(n_components), np.zeros((n_components, n_features)), 0.0
     with single_threaded_blas():
-        for start in range(0, n_samples, step):
-            resp = weighted_one_hot(start)
-            counts += resp.sum(axis=1)
-            sums += resp @ X[start : start + step]
-        means = (sums / (counts + 10 * np.finfo(X.dtype).eps)[:, None]).astype(X.dtype)
-        for start in range(0, n_samples, step):
-            centred = (X[start : start + step] - means[labels[start : start + step]]).T
-            scatter = scatter + weighted_one_hot(start) @ products(centred, full).T
-    scatter = symmetric_from_products(scatter, n_features) if full else scatter
+        counts, sums = label_sums(X, labels, n_components, sample_weight)
+        means = label_means(counts, sums, X.dtype)
+        scatter = label_scatter(X, labels, means, sample_weight, covariance_type)
+    total_weight = float(np.sum(sample_weight, dtype=np.float64))
+    return parameters_from_label_statistics(counts, means, scatter, total_weight, covariance_type, reg_covar)
+
+
+def _label_chunks(X, labels, n_components, sample_weight):
+    """``(rows, w_i 1[label_i = k])`` for each chunk of rows, the weighted one-hot array of shape (K, n_rows)."""
+    n_features = X.shape[1]
+    step = chunk_rows(max(n_features * (n_features + 1) // 2, n_components))
+    for start in range(0, X.shape[0], step):
+        rows = slice(start, start + step)
+        chunk_labels = labels[rows]
+        resp = np.zeros((n_components, len(chunk_labels)), dtype=X.dtype)
+        resp[chunk_labels, np.arange(len(chunk_labels))] = sample_weight[rows]
+        yield rows, resp
+
+
+def label_sums(X, labels, n_components, sample_weight):
+    """Weighted counts ``N_k`` and sums ``sum_i w_i x_i`` of the rows of each component (float64).
+
+    Returns
+    -------
+    counts : ndarray of shape (n_components,)
+    sums : ndarray of shape (n_components, n_features)
+    """
+    counts, sums = np.zeros(n_components), np.zeros((n_components, X.shape[1]))
+    for rows, resp in _label_chunks(X, labels, n_components, sample_weight):
+        counts += resp.sum(axis=1)
+        sums += resp @ X[rows]
+    return counts, sums
+
+
+def label_means(counts, sums, dtype):
+    """Each component's mean from :func:`label_sums` (an empty component's at the origin), in ``dtype``."""
+    return (sums / (counts + 10 * np.finfo(dtype).eps)[:, None]).astype(dtype)
+
+
+def label_scatter(X, labels, means, sample_weight, covariance_type):
+    """Weighted scatter of each component's rows about its mean (float64).
+
+    Returns
+    -------
+    scatter : ndarray of shape (n_components, n_features * (n_features + 1) // 2) for "full" and
+        "tied" (the :func:`products` ``j <= l``), (n_components, n_features) otherwise
+    """
+    full = covariance_type in ("full", "tied")
+    n_features = X.shape[1]
+    scatter = np.zeros((len(means), n_features * (n_features + 1) // 2 if full else n_features))
+    for rows, resp in _label_chunks(X, labels, len(means), sample_weight):
+        centred = (X[rows] - means[labels[rows]]).T
+        scatter += resp @ products(centred, full).T
+    return scatter
+
+
+def parameters_from_label_statistics(counts, means, scatter, total_weight, covariance_type, reg_covar):
+    """The M-step of :func:`parameters_from_labels` from its statistics (summed over blocks of rows)."""
+    n_components, n_features = means.shape
+    full = covariance_type in ("full", "tied")
     stats = SufficientStatistics(
         counts,
         np.zeros((n_components, n_features)),
-        scatter,
+        symmetric_from_products(scatter, n_features) if full else scatter,
         means.astype(np.float64),
         0.0,
-        float(np.sum(sample_weight, dtype=np.float64)),
-        X.dtype,
+        total_weight,
+        means.dtype,
     )
     return parameters_from_statistics(stats, covariance_type, reg_covar)

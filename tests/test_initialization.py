@@ -1,5 +1,7 @@
 """gmmlib's own k-means++ seeding and Lloyd's k-means."""
 
+import tracemalloc
+
 import numpy as np
 
 from gmmlib.initialization import kmeans, kmeans_plusplus, nearest_centre, squared_distances
@@ -54,3 +56,49 @@ def test_nearest_centre_keeps_float32_digits_far_from_the_origin():
     labels = rng.integers(0, 2, 20000)
     X = (centres[labels] + rng.normal(size=(20000, 2)) * 0.5).astype(np.float32)
     assert np.mean(nearest_centre(X, centres.astype(np.float32)) == labels) > 0.99
+
+
+def textbook_kmeans_plusplus(X, n_clusters, rng, weight, n_local_trials):
+    """Greedy k-means++ on all rows at once, drawing with numpy's choice: what kmeans_plusplus computes in chunks."""
+    indices = [rng.choice(len(X), p=weight / weight.sum())]
+    closest = squared_distances(X, X[indices])[:, 0]
+    for _ in range(1, n_clusters):
+        potential = weight * closest
+        p = (potential if potential.sum() > 0 else weight) / (potential if potential.sum() > 0 else weight).sum()
+        candidates = rng.choice(len(X), size=n_local_trials, p=p)
+        trial_distances = np.minimum(closest[:, None], squared_distances(X, X[candidates]))
+        best = int(np.argmin(weight @ trial_distances))
+        indices.append(candidates[best])
+        closest = trial_distances[:, best]
+    return np.array(indices)
+
+
+def test_kmeans_plusplus_in_chunks_draws_the_textbook_seeds():
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        n_samples, n_clusters = int(rng.integers(20, 2000)), int(rng.integers(1, 9))
+        X = (
+            rng.normal(size=(n_samples, 3)) * 10 ** rng.uniform(-1, 2)
+            + rng.normal(size=(n_clusters, 3))[rng.integers(n_clusters, size=n_samples)] * 10
+        )
+        if seed % 3 == 0:
+            X = X.astype(np.float32)
+        weight = rng.uniform(0, 2, size=n_samples) * (rng.uniform(size=n_samples) > 0.2)
+        trials = 2 + int(np.log(n_clusters))
+        expected = textbook_kmeans_plusplus(X, n_clusters, np.random.default_rng(seed), weight, trials)
+        ours = kmeans_plusplus(X, n_clusters, np.random.default_rng(seed), weight, chunk_rows=int(rng.integers(7, 300)))
+        np.testing.assert_array_equal(ours, expected)
+
+
+def test_kmeans_plusplus_memory_is_a_few_values_per_row():
+    rng = np.random.default_rng(0)
+    n_samples = 400_000
+    X = rng.normal(size=(n_samples, 2)) + rng.normal(scale=5, size=(8, 2))[rng.integers(8, size=n_samples)]
+    weight = np.ones(n_samples)
+    tracemalloc.start()
+    kmeans_plusplus(X, 8, np.random.default_rng(0), weight, chunk_rows=4096)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # Distances and draw probabilities (two float64 per row) and chunk-sized temporaries; the
+    # n x n_local_trials distances (four float64 per row here) are never held.
+    assert peak < 2.5 * 8 * n_samples, f"peak {peak / 2**20:.1f} MiB"

@@ -164,3 +164,9 @@ def test_a_component_without_responsibility_is_reported_even_with_held_weights()
     with pytest.warns(EmptyComponentWarning, match=r"component\(s\) \[1\] of 2"):
         model = GaussianMixture(2, random_state=0, **start).fit(X)
     assert model.weights_[1] == 0.5  # held, yet the component explains nothing
+
+
+def test_scikit_learns_spelling_of_k_means_plus_plus_is_the_same_start(blobs):
+    ours = GaussianMixture(3, init_params="kmeans++", random_state=4, max_iter=0).fit(blobs)
+    spelt = GaussianMixture(3, init_params="k-means++", random_state=4, max_iter=0).fit(blobs)
+    np.testing.assert_array_equal(ours.means_, spelt.means_)

@@ -166,9 +166,9 @@ def test_float32_runs_in_float32_end_to_end(monkeypatch):
     seen = []
     original = statistics.responsibilities_in_place
 
-    def spy(log_joint, sample_weight):
+    def spy(log_joint, sample_weight, **options):
         seen.append((log_joint.dtype, sample_weight.dtype))
-        return original(log_joint, sample_weight)
+        return original(log_joint, sample_weight, **options)
 
     monkeypatch.setattr(statistics, "responsibilities_in_place", spy)
     for form in FORMS:

@@ -1,0 +1,294 @@
+"""GaussianMixture on dask arrays and on-disk arrays (gmmlib.blocks) gives the in-memory results.
+
+From the same start, a fit on a dask array equals the in-memory fit to 1e-10 relative in float64
+(1e-5 in float32): any chunking, any scheduler, sample weights as a dask array too. For a given
+chunking the result is the same bit for bit on every scheduler, a multi-process dask.distributed
+cluster included: the blocks' sums are added in a fixed order.
+"""
+
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+
+import dask
+import dask.array as da
+import h5py
+import numpy as np
+import pytest
+import zarr
+from conftest import COVARIANCE_TYPES, given_start, random_parameters
+from distributed import Client, LocalCluster
+
+from gmmlib import GaussianMixture, blocks, map_adapt
+
+pytestmark = pytest.mark.filterwarnings("ignore::gmmlib.ConvergenceWarning")
+
+TOLERANCE = {np.float64: 1e-10, np.float32: 1e-5}
+FITTED = ("weights_", "means_", "covariances_")
+
+
+@pytest.fixture(scope="module")
+def threaded_cluster():
+    """Two workers in this process (threads): the distributed scheduler without process start-up."""
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def process_cluster():
+    """Two worker processes: blocks, forms and sums pickled between processes."""
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
+def mixture(rng, covariance_type, n_samples=3000, n_components=3, n_features=3, dtype=np.float64):
+    weights, means, covariances = random_parameters(rng, covariance_type, n_components, n_features)
+    X = means[rng.choice(n_components, size=n_samples, p=weights)] + rng.normal(size=(n_samples, n_features))
+    start = given_start(means + rng.normal(scale=0.5, size=means.shape), covariance_type, weights, covariances)
+    return X.astype(dtype), start
+
+
+def relative_difference(model, reference):
+    return max(
+        np.max(np.abs(getattr(model, name) - getattr(reference, name))) / np.max(np.abs(getattr(reference, name)))
+        for name in FITTED
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fit_on_a_dask_array_equals_the_in_memory_fit(covariance_type, dtype):
+    rng = np.random.default_rng(1)
+    X, start = mixture(rng, covariance_type, dtype=dtype)
+    sample_weight = rng.uniform(0, 2, size=len(X))
+    settings = dict(tol=0, max_iter=8, **start)
+    reference = GaussianMixture(3, **settings).fit(X, sample_weight=sample_weight)
+    # Uneven row blocks, split columns (rechunked to whole rows), weights in other blocks.
+    X_blocks = da.from_array(X, chunks=((700, 1300, 999, 1), (2, 1)))
+    weight_blocks = da.from_array(sample_weight, chunks=1000)
+    with dask.config.set(scheduler="threads"):
+        model = GaussianMixture(3, **settings).fit(X_blocks, sample_weight=weight_blocks)
+    assert all(getattr(model, name).dtype == dtype for name in FITTED)
+    assert relative_difference(model, reference) < TOLERANCE[dtype]
+    assert model.lower_bound_ == pytest.approx(reference.lower_bound_, rel=TOLERANCE[dtype])
+    assert model.n_iter_ == reference.n_iter_ == 8
+
+
+def test_any_chunking_and_any_scheduler_give_the_in_memory_fit(threaded_cluster, process_cluster):
+    rng = np.random.default_rng(2)
+    X, start = mixture(rng, "full", n_samples=4000)
+    sample_weight = rng.integers(0, 3, size=len(X)).astype(float)
+    settings = dict(tol=0, max_iter=6, **start)
+    reference = GaussianMixture(3, **settings).fit(X, sample_weight=sample_weight)
+    schedulers = {
+        "threads": "threads",
+        "synchronous": "synchronous",
+        "distributed, threads": threaded_cluster,
+        "distributed, 2 processes": process_cluster,
+    }
+    for chunks in (4000, 1000, 333):  # one block, even blocks, many blocks with a short one last
+        X_blocks, weight_blocks = da.from_array(X, chunks=(chunks, 3)), da.from_array(sample_weight, chunks=chunks)
+        fits = {}
+        for name, scheduler in schedulers.items():
+            with dask.config.set(scheduler=scheduler):
+                fits[name] = GaussianMixture(3, **settings).fit(X_blocks, sample_weight=weight_blocks)
+        first = fits["threads"]
+        assert relative_difference(first, reference) < 1e-10, chunks
+        for name, model in fits.items():  # the same sums in the same order: bit for bit
+            for attribute in (*FITTED, "lower_bounds_"):
+                np.testing.assert_array_equal(getattr(model, attribute), getattr(first, attribute), err_msg=name)
+    assert relative_difference(fits["threads"], reference) > 0  # block boundaries change the rounding
+
+
+@pytest.mark.parametrize("background_volume", [None, 5000.0], ids=["plain", "background"])
+def test_scoring_methods_return_dask_arrays_of_the_in_memory_results(background_volume, threaded_cluster):
+    rng = np.random.default_rng(3)
+    X, start = mixture(rng, "diag")
+    if background_volume is not None:
+        X[:200] = rng.uniform(-10, 10, size=(200, 3))
+        start["weights_init"] = np.append(0.9 * start["weights_init"], 0.1)
+    model = GaussianMixture(3, max_iter=5, background_volume=background_volume, **start).fit(X)
+    X_blocks = da.from_array(X, chunks=(700, 3))
+    sample_weight = rng.uniform(0, 2, size=len(X))
+    for scheduler in ("threads", threaded_cluster):
+        with dask.config.set(scheduler=scheduler):
+            for method in ("score_samples", "predict_proba", "predict"):
+                lazy = getattr(model, method)(X_blocks)
+                assert blocks.is_dask_array(lazy) and lazy.chunks[0] == X_blocks.chunks[0], method
+                computed, expected = lazy.compute(), getattr(model, method)(X)
+                assert computed.dtype == expected.dtype and computed.shape == expected.shape, method
+                np.testing.assert_allclose(computed, expected, rtol=1e-12, atol=1e-14, err_msg=method)
+            weights = da.from_array(sample_weight, chunks=1000)
+            assert model.score(X_blocks, sample_weight=weights) == pytest.approx(
+                model.score(X, sample_weight=sample_weight), rel=1e-12
+            )
+            assert model.bic(X_blocks) == pytest.approx(model.bic(X), rel=1e-12)
+            assert model.aic(X_blocks) == pytest.approx(model.aic(X), rel=1e-12)
+    if background_volume is not None:
+        assert np.any(model.predict(X_blocks).compute() == -1)
+
+
+@pytest.mark.parametrize("init_params", ["kmeans++", "kmeans", "random", "random_from_data"])
+def test_up_to_the_sample_size_the_start_is_the_in_memory_one(init_params):
+    # Below seeding_sample_size rows the seeding sees every row, in order, with the same generator.
+    rng = np.random.default_rng(4)
+    X, _ = mixture(rng, "full", n_samples=2000)
+    settings = dict(n_components=3, init_params=init_params, random_state=7, max_iter=0)
+    in_memory = GaussianMixture(**settings).fit(X)
+    with dask.config.set(scheduler="threads"):
+        blocked = GaussianMixture(**settings).fit(da.from_array(X, chunks=(300, 3)))
+    assert relative_difference(blocked, in_memory) < 1e-12
+
+
+def test_large_data_are_seeded_on_a_uniform_sample_and_fitted(monkeypatch):
+    monkeypatch.setattr(blocks, "SEED_SAMPLE_ROWS", 600)
+    rng = np.random.default_rng(5)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    X = centres[rng.integers(3, size=6000)] + rng.normal(size=(6000, 2))
+    X_blocks = da.from_array(X, chunks=(1000, 2))
+    rows, weights = blocks.uniform_sample(X_blocks, da.ones(6000, chunks=1000), 3, np.random.default_rng(0))
+    assert rows.shape == (600, 2) and weights.shape == (600,)
+    assert len(np.unique(rows, axis=0)) == 600 and np.all(np.isin(rows[:, 0], X[:, 0]))  # distinct rows of X
+    with dask.config.set(scheduler="threads"):
+        model = GaussianMixture(3, covariance_type="diag", random_state=0).fit(X_blocks)
+    in_memory = GaussianMixture(3, covariance_type="diag", random_state=0).fit(X)
+    order, expected_order = (
+        np.argsort(model.means_[:, 0] + 2 * model.means_[:, 1]),
+        np.argsort(in_memory.means_[:, 0] + 2 * in_memory.means_[:, 1]),
+    )
+    np.testing.assert_allclose(model.means_[order], in_memory.means_[expected_order], atol=1e-4)
+    assert model.converged_
+
+
+def test_integer_sample_weights_on_blocks_equal_repeated_rows():
+    rng = np.random.default_rng(6)
+    X, start = mixture(rng, "tied", n_samples=1000)
+    counts = rng.integers(0, 4, size=len(X))
+    settings = dict(tol=0, max_iter=5, **start)
+    with dask.config.set(scheduler="threads"):
+        weighted = GaussianMixture(3, **settings).fit(
+            da.from_array(X, chunks=(250, 3)), sample_weight=da.from_array(counts, chunks=250)
+        )
+        repeated = GaussianMixture(3, **settings).fit(da.from_array(np.repeat(X, counts, axis=0), chunks=(400, 3)))
+    assert relative_difference(weighted, repeated) < 1e-10
+
+
+def test_bad_blocks_are_named_by_their_row_in_the_whole_array():
+    X = np.random.default_rng(7).normal(size=(1000, 2))
+    X[777, 1] = np.nan
+    X_blocks = da.from_array(X, chunks=(300, 2))
+    start = given_start([[0.0, 0.0], [1.0, 1.0]], "diag")
+    with dask.config.set(scheduler="threads"):
+        for settings in (dict(covariance_type="diag", random_state=0), start):  # seeding pass, or the first E-step
+            with pytest.raises(ValueError, match=r"X must contain only finite values .* nan at row 777, column 1"):
+                GaussianMixture(2, **settings).fit(X_blocks)
+        model = GaussianMixture(2, covariance_type="diag", max_iter=1, random_state=0).fit(X[:700])
+        with pytest.raises(ValueError, match="at row 777, column 1"):
+            model.predict(X_blocks).compute()
+
+
+def test_bad_dask_inputs_get_named_errors():
+    X = da.from_array(np.random.default_rng(8).normal(size=(100, 2)), chunks=(30, 2))
+    model = GaussianMixture(2, random_state=0)
+    with pytest.raises(ValueError, match=r"X must be 2-D of shape \(n_samples, n_features\), got 1-D"):
+        model.fit(X[:, 0])
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        model.fit(X.astype(complex))
+    with pytest.raises(ValueError, match=r"unknown chunk sizes .* X.compute_chunk_sizes\(\)"):
+        model.fit(X[X[:, 0] > 0])
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(100,\) to match X, got shape \(99,\)"):
+        model.fit(X, sample_weight=da.ones(99, chunks=30))
+    with pytest.raises(ValueError, match=r"sample_weight must be non-negative, found minimum -1\.0"):
+        model.fit(X, sample_weight=da.from_array(np.r_[np.ones(99), -1.0], chunks=30))
+    with pytest.raises(ValueError, match="sample_weight has 1 positive entries; n_components=2 needs at least"):
+        model.fit(X, sample_weight=da.from_array(np.r_[np.zeros(99), 1.0], chunks=30))
+    fitted = GaussianMixture(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="X has 3 features, but GaussianMixture is expecting 2 features"):
+        fitted.predict(da.zeros((10, 3), chunks=5))
+
+
+def test_zarr_hdf5_and_memmap_arrays_fit_through_the_blocks(tmp_path):
+    rng = np.random.default_rng(9)
+    X, start = mixture(rng, "full", n_samples=2500, dtype=np.float32)
+    settings = dict(tol=0, max_iter=4, **start)
+    reference = GaussianMixture(3, **settings).fit(X)
+    stored = zarr.create_array(tmp_path / "x.zarr", shape=X.shape, chunks=(400, 3), dtype="float32")
+    stored[:] = X
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        file.create_dataset("x", data=X, chunks=(500, 3))
+    np.save(tmp_path / "x.npy", X)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+    with h5py.File(tmp_path / "x.h5", "r") as file, dask.config.set(scheduler="threads"):
+        for name, array in (
+            ("zarr", stored),
+            ("hdf5", file["x"]),
+            ("memmap", da.from_array(memmap, chunks=(600, -1))),
+        ):
+            model = GaussianMixture(3, **settings).fit(array)
+            assert relative_difference(model, reference) < 1e-5, name
+            assert model.means_.dtype == np.float32
+            assert blocks.is_dask_array(model.predict(array)), name
+
+
+def fit_peak_memory(path, n_samples, n_features=8):
+    """Peak memory (bytes traced) of a two-iteration diagonal fit of a zarr array of standard normal rows."""
+    stored = zarr.create_array(path, shape=(n_samples, n_features), chunks=(4096, n_features), dtype="float64")
+    rng = np.random.default_rng(10)
+    for start in range(0, n_samples, 100_000):
+        stored[start : start + 100_000] = rng.normal(size=(min(100_000, n_samples - start), n_features))
+    model = GaussianMixture(2, max_iter=2, **given_start(np.eye(2, n_features), "diag"))
+    tracemalloc.start()
+    with dask.config.set(scheduler="threads", num_workers=2):
+        model.fit(stored)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def test_an_on_disk_fit_holds_a_few_blocks_whatever_the_number_of_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 1 << 20)  # 1 MiB blocks: 16 384 rows of 8 float64
+    small, large = (fit_peak_memory(tmp_path / f"{n}.zarr", n) for n in (150_000, 600_000))  # 9.6 and 38 MB
+    # Per worker thread: a block, its chunk's working arrays and zarr's buffers; no more for 4 times the rows.
+    assert large < 12 * 2**20, f"peak {large / 2**20:.1f} MiB for 38 MB of data"
+    assert large < 1.3 * small, f"peaks {small / 2**20:.1f} and {large / 2**20:.1f} MiB"
+
+
+def test_a_ubm_trains_from_a_zarr_feature_store_and_adapts(tmp_path):
+    # A store laid out as gmmlib.speech writes one: a zarr group holding a float32 "features" array.
+    rng = np.random.default_rng(11)
+    frames, start = mixture(rng, "diag", n_samples=5000, n_components=4, n_features=13, dtype=np.float32)
+    group = zarr.open_group(tmp_path / "features.zarr", mode="w")
+    group.create_array("features", shape=frames.shape, chunks=(1024, 13), dtype="float32")[:] = frames
+    features = da.from_zarr(tmp_path / "features.zarr", component="features")
+    settings = dict(tol=0, max_iter=5, **start)
+    with dask.config.set(scheduler="threads"):
+        ubm = GaussianMixture(4, **settings).fit(features)
+        speaker = map_adapt(ubm, features[:700])
+    reference_ubm = GaussianMixture(4, **settings).fit(frames)
+    assert relative_difference(ubm, reference_ubm) < 1e-5
+    reference_speaker = map_adapt(reference_ubm, frames[:700])
+    np.testing.assert_allclose(speaker.means_, reference_speaker.means_, rtol=1e-5, atol=1e-5)
+
+
+def test_gmmlib_imports_dask_only_when_given_a_dask_array():
+    code = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        from gmmlib import GaussianMixture
+        X = np.random.default_rng(0).normal(size=(200, 2))
+        model = GaussianMixture(2, random_state=0).fit(X)
+        model.predict(X), model.score(X)
+        assert not any(name.split(".")[0] in ("dask", "distributed", "zarr", "h5py") for name in sys.modules)
+        import dask.array as da
+        model.fit(da.from_array(X, chunks=50))
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
