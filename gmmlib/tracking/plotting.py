@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from ..plotting import component_colors, plot_covariance_ellipses, responsibility_colors
+from ..plotting import component_colors, corner_text, plot_covariance_ellipses, responsibility_colors
 
 
 def identity_colors(ids):
@@ -152,16 +152,7 @@ def animate_tracking(scenario, result, frames=None, ax=None, tail=10, point_size
     ax.set_aspect("equal")
     paths = result.track_paths()
     artists = []
-    label = ax.text(
-        0.02,
-        0.98,
-        "",
-        transform=ax.transAxes,
-        va="top",
-        ha="left",
-        fontsize=9,
-        bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
-    )
+    label = corner_text(ax)
 
     def draw(t):
         for artist in artists:
