@@ -83,3 +83,12 @@ def test_figures_stay_inline_under_mplbackend_agg(tmp_path, monkeypatch):
     assert committed, "00_quickstart has no figures to check"
     assert images == committed, f"cells whose figure is missing under MPLBACKEND=Agg: {sorted(committed - images)}"
     assert not [text for text in streams if "non-interactive" in text]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_every_notebook_asks_for_inline_figures_before_it_draws(notebook):
+    """What keeps 00's figures under MPLBACKEND=Agg (above) must be in every notebook that draws."""
+    code = [cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    draws = [i for i, source in enumerate(code) if "plt." in source or "fig, " in source]
+    inline = [i for i, source in enumerate(code) if "%matplotlib inline" in source]
+    assert not draws or (inline and inline[0] < draws[0]), f"{notebook.name} draws without %matplotlib inline first"
