@@ -106,7 +106,7 @@ def _check_magnitude(array, name, n_samples):
     limit = float(np.sqrt(np.finfo(array.dtype).max / (64.0 * n_samples * n_features)))
     # The extremes, NaN ignored, rather than max(abs(array)), which would copy the whole array.
     extremes = (-np.fmin.reduce(array, axis=None), np.fmax.reduce(array, axis=None)) if array.size else ()
-    largest = float(max(*extremes, 0.0))
+    largest = float(max((0.0, *extremes)))  # 0 for an array of no values
     if largest > limit:
         raise ValueError(
             f"{name} has values as large as {largest:.3g}; EM sums squared deviations of {n_samples} x {n_features} "

@@ -91,13 +91,14 @@ def check_data(X, name="X", min_samples=1):
 
     The rules of :func:`gmmlib._validation.check_data` for type and shape: float32 stays float32,
     other real numbers become float64. The values are checked block by block when they are
-    computed (:func:`checked_block`), so that checking reads nothing twice.
+    computed (:func:`checked_block`), so that checking reads nothing twice. Blocks of no rows (left
+    by boolean indexing and ``compute_chunk_sizes()``) are dropped: every block holds rows.
     """
     X = as_dask_array(X)
     check._numeric_array(np.empty((0,) * X.ndim, X.dtype), name)  # the dtype rules, on an empty array
     check.check_shape(X.shape, name, min_samples)
     _check_known_chunks(X, name)
-    return X.astype(check.float_type(X.dtype)).rechunk({1: -1})
+    return X.astype(check.float_type(X.dtype)).rechunk({0: tuple(rows for rows in X.chunks[0] if rows), 1: -1})
 
 
 def _check_known_chunks(array, name):

@@ -167,6 +167,30 @@ def test_large_data_are_seeded_on_a_uniform_sample_and_fitted(monkeypatch):
     assert model.converged_
 
 
+def test_blocks_of_no_rows_left_by_boolean_indexing_are_dropped():
+    rng = np.random.default_rng(12)
+    X, start = mixture(rng, "diag", n_samples=1200)
+    sample_weight = rng.uniform(0, 2, size=len(X))
+    keep = np.arange(len(X)) < 450  # blocks 5 to 11 of 100 rows keep none
+    X_blocks, weight_blocks = da.from_array(X, chunks=(100, 3)), da.from_array(sample_weight, chunks=100)
+    X_kept, weights_kept = X_blocks[da.from_array(keep, chunks=100)], weight_blocks[da.from_array(keep, chunks=100)]
+    X_kept.compute_chunk_sizes(), weights_kept.compute_chunk_sizes()
+    assert X_kept.chunks[0][-1] == 0 and weights_kept.chunks[0][-1] == 0
+    assert blocks.checked_block(np.empty((0, 3)), 0, len(X)).shape == (0, 3)
+    with dask.config.set(scheduler="threads"):
+        for settings in (start, dict(covariance_type="diag", random_state=0)):  # given start, or seeded
+            model = GaussianMixture(3, tol=0, max_iter=3, **settings).fit(X_kept, sample_weight=weights_kept)
+            reference = GaussianMixture(3, tol=0, max_iter=3, **settings).fit(
+                X[keep], sample_weight=sample_weight[keep]
+            )
+            assert relative_difference(model, reference) < 1e-10
+        np.testing.assert_allclose(model.predict_proba(X_kept).compute(), reference.predict_proba(X[keep]), rtol=1e-12)
+        assert model.score(X_kept, sample_weight=weights_kept) == pytest.approx(
+            reference.score(X[keep], sample_weight=sample_weight[keep]), rel=1e-12
+        )
+        assert model.bic(X_kept) == pytest.approx(reference.bic(X[keep]), rel=1e-12)
+
+
 def test_integer_sample_weights_on_blocks_equal_repeated_rows():
     rng = np.random.default_rng(6)
     X, start = mixture(rng, "tied", n_samples=1000)
