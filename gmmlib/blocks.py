@@ -9,10 +9,11 @@ number of workers or their timing. The M-step, on those few numbers, runs where 
 Whichever dask scheduler is active computes the blocks: threads, processes or a
 ``dask.distributed`` cluster.
 
-``GaussianMixture`` calls these functions when it is given a dask array, a zarr array or an HDF5
-(h5py) dataset; the last two are wrapped as dask arrays (:func:`as_dask_array`), so that memory
-holds a few blocks at a time. A numpy memmap is an ndarray and takes the in-memory path; for one
-larger than memory, pass ``dask.array.from_array(memmap, chunks=(rows, -1))``.
+``GaussianMixture`` calls these functions when it is given a dask array, a zarr array, an HDF5
+(h5py) dataset or, with dask installed, a numpy memmap of a file; the last three are wrapped as dask
+arrays (:func:`as_dask_array`), so that memory holds a few blocks at a time. A memmap is wrapped
+through :class:`MemmapFile`, not given to ``dask.array.from_array`` itself, which copies any array
+with a ``copy`` method into memory whole.
 
 Each block's values are checked (finite, not too large for EM) inside the block's own computation,
 with the row numbers of the whole array in the messages. The scoring methods return dask arrays,
@@ -25,6 +26,7 @@ are shown in ``notebooks/06_scaling.ipynb``; the statistics are derived in
 """
 
 import dataclasses
+import importlib.util
 
 import numpy as np
 
@@ -64,12 +66,40 @@ def is_dask_array(X):
 
 
 def is_blocked(X):
-    """Whether ``X`` is fitted block by block: a dask array, a zarr array or an HDF5 dataset."""
+    """Whether ``X`` is fitted block by block: a dask array, a zarr array, an HDF5 dataset or a memmap of a file.
+
+    A memmap only with dask installed (without it, a memmap is an ndarray, fitted in memory), and not
+    one opened with ``mode="c"``, whose writes stay in memory and are not in its file.
+    """
+    if isinstance(X, np.memmap):
+        return X.filename is not None and X.mode != "c" and importlib.util.find_spec("dask") is not None
     return is_dask_array(X) or _package(X) in _ON_DISK_MODULES
 
 
+class MemmapFile:
+    """The array of a numpy memmap, read from its file block by block: what :func:`as_dask_array` wraps.
+
+    It holds where the array lies in its file (the name, the byte position of its first element, its
+    dtype, shape and strides), so it pickles in a few bytes, and each block maps the file, copies its
+    rows out and unmaps it: memory holds the blocks being computed, not the pages read before.
+    """
+
+    def __init__(self, memmap):
+        mapped = memmap  # the memmap numpy mapped the file for: its data start at byte `offset` of the file
+        while isinstance(mapped.base, np.memmap):
+            mapped = mapped.base
+        self.filename = memmap.filename
+        self.position = memmap.offset + memmap.ctypes.data - mapped.ctypes.data
+        self.dtype, self.shape, self.strides, self.ndim = memmap.dtype, memmap.shape, memmap.strides, memmap.ndim
+
+    def __getitem__(self, key):
+        file = np.memmap(self.filename, dtype=np.uint8, mode="r")
+        array = np.ndarray(self.shape, self.dtype, buffer=file, offset=self.position, strides=self.strides)
+        return np.array(array[key])
+
+
 def as_dask_array(X):
-    """``X`` itself if a dask array; a zarr array or HDF5 dataset wrapped as one.
+    """``X`` itself if a dask array; a zarr array, HDF5 dataset or memmap (:class:`MemmapFile`) wrapped as one.
 
     Its blocks are whole numbers of the stored chunks along the rows, about :data:`BLOCK_BYTES`
     each, and span all columns.
@@ -78,6 +108,8 @@ def as_dask_array(X):
 
     if is_dask_array(X):
         return X
+    if isinstance(X, np.memmap):
+        X = MemmapFile(X)
     row_bytes = X.dtype.itemsize * int(np.prod(X.shape[1:]))
     rows = max(1, BLOCK_BYTES // max(row_bytes, 1))
     stored = getattr(X, "chunks", None)  # zarr: always; h5py: None for a contiguous dataset

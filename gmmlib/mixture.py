@@ -299,11 +299,11 @@ class GaussianMixture:
 
         Parameters
         ----------
-        X : array-like, dask array, zarr array or HDF5 dataset of shape (n_samples, n_features)
+        X : array-like, dask array, zarr array, HDF5 dataset or numpy memmap of shape (n_samples, n_features)
             float32 data is fitted in float32; other numeric data in float64. A dask array (a zarr
-            array or HDF5 dataset is wrapped as one) is fitted block by block on the active dask
-            scheduler, holding a few blocks in memory (:mod:`gmmlib.blocks`); from the same start
-            its fit equals the in-memory one to rounding.
+            array, HDF5 dataset or, with dask installed, memmap of a file is wrapped as one) is
+            fitted block by block on the active dask scheduler, holding a few blocks in memory
+            (:mod:`gmmlib.blocks`); from the same start its fit equals the in-memory one to rounding.
         y : ignored
         sample_weight : array-like or dask array of shape (n_samples,), default=None
             Non-negative weights; an integer weight counts as that many repeated rows.
