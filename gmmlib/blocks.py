@@ -326,10 +326,14 @@ def seeding_sample_size(n_samples, n_components):
 
 
 def uniform_sample(X, sample_weight, n_components, rng):
-    """A uniform random sample of ``X``'s rows and their weights, in memory, for seeding a dask fit.
+    """A uniform random sample of ``X``'s rows of positive weight, and their weights, in memory, for seeding a dask fit.
 
-    :func:`seeding_sample_size` rows drawn without replacement (all rows when there are no more),
-    kept in row order. One pass over the blocks reads them and checks every block's values.
+    All rows when ``X`` has no more than :func:`seeding_sample_size` (so that the seeding is the
+    in-memory one); otherwise that many rows drawn without replacement among those of positive
+    weight (all of them when there are no more), kept in row order. Rows of zero weight can be
+    neither seeds nor part of the first M-step, and a sample blind to the weights could miss the
+    few rows that carry them. A pass over the weights counts each block's positive ones (only
+    when sampling); one pass over the blocks reads the sample and checks every block's values.
 
     Returns
     -------
@@ -340,21 +344,39 @@ def uniform_sample(X, sample_weight, n_components, rng):
 
     n_samples = X.shape[0]
     n_rows = seeding_sample_size(n_samples, n_components)
-    chosen = np.arange(n_samples) if n_rows == n_samples else np.sort(rng.choice(n_samples, n_rows, replace=False))
-    # The positions in `chosen` of each block's first row, and of the end.
-    bounds = np.searchsorted(chosen, np.cumsum((0, *X.chunks[0])))
+    row_blocks = list(_row_blocks(X, sample_weight))
+    positive_only = n_rows < n_samples
+    if positive_only:  # the rows eligible in each block: those of positive weight
+        count = dask.delayed(np.count_nonzero)
+        eligible = np.array(dask.compute(*[count(block_weight) for _, block_weight, _ in row_blocks]), dtype=np.intp)
+    else:
+        eligible = np.array(X.chunks[0], dtype=np.intp)
+    n_eligible = int(eligible.sum())
+    # Ranks among the eligible rows of all blocks, then each block's ranks among its own.
+    chosen = np.arange(n_eligible) if n_rows >= n_eligible else np.sort(rng.choice(n_eligible, n_rows, replace=False))
+    first_ranks = np.cumsum((0, *eligible))
+    bounds = np.searchsorted(chosen, first_ranks)
     take = dask.delayed(_block_sample)
     pieces = dask.compute(
         *[
-            take(block, block_weight, first_row, n_samples, chosen[bounds[index] : bounds[index + 1]] - first_row)
-            for index, (block, block_weight, first_row) in enumerate(_row_blocks(X, sample_weight))
+            take(
+                block,
+                block_weight,
+                first_row,
+                n_samples,
+                chosen[bounds[index] : bounds[index + 1]] - first_ranks[index],
+                positive_only,
+            )
+            for index, (block, block_weight, first_row) in enumerate(row_blocks)
         ]
     )
     return np.concatenate([rows for rows, _ in pieces]), np.concatenate([weights for _, weights in pieces])
 
 
-def _block_sample(block, sample_weight, first_row, n_samples, rows):
+def _block_sample(block, sample_weight, first_row, n_samples, ranks, positive_only):
+    """The block's rows of ``ranks`` among its rows (among those of positive weight if ``positive_only``), weights."""
     block = checked_block(block, first_row, n_samples)
+    rows = np.flatnonzero(sample_weight > 0)[ranks] if positive_only else ranks
     return block[rows], sample_weight[rows]
 
 

@@ -65,11 +65,12 @@ class GaussianMixture:
         "kmeans", and its "k-means++" and "random_from_data" give responsibility to the seeds
         alone (so every start has covariances ``reg_covar``), where gmmlib assigns every sample.
         For a dask array the seeds are chosen on a uniform random sample of
-        max(100 000, 200 * n_components) rows (all rows when there are no more, which gives the
-        in-memory start), so that seeding costs one pass over the data instead of one per
-        component; every row then takes its nearest seed and the first M-step runs block by
-        block. "random" draws the soft responsibilities of the sample's rows, and its M-step is
-        the sample's.
+        max(100 000, 200 * n_components) of the rows of positive weight (all rows when there are
+        no more than that, which gives the in-memory start): reading the sample is one pass over
+        the data, where k-means++ on all rows makes at least one per component. Every row then
+        takes its nearest seed and the first M-step runs block by block, in two more passes (the
+        means, then the scatter about them), so the start costs three passes. "random" draws the
+        soft responsibilities of the sample's rows, and its M-step is the sample's (one pass in all).
     weights_init : array-like of shape (n_components,), default=None
         Starting weights; (n_components + 1,) with a background, the background's last.
     means_init : array-like of shape (n_components, n_features), default=None
@@ -421,7 +422,7 @@ class GaussianMixture:
         return self._with_background(weights), means, covariances
 
     def _parameters_from_a_sample(self, X, sample_weight, rng):
-        """The start of a dask fit: ``init_params`` run on a uniform sample of the rows (about 10^5).
+        """The start of a dask fit: ``init_params`` run on a uniform sample of the rows of positive weight.
 
         The seeds (k-means++, k-means or drawn rows) are chosen among the rows of
         :func:`gmmlib.blocks.uniform_sample`, then every row is assigned its nearest seed and the

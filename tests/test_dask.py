@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import tracemalloc
+import warnings
 
 import dask
 import dask.array as da
@@ -20,7 +21,7 @@ import zarr
 from conftest import COVARIANCE_TYPES, given_start, random_parameters
 from distributed import Client, LocalCluster
 
-from gmmlib import GaussianMixture, blocks, map_adapt
+from gmmlib import EmptyComponentWarning, GaussianMixture, blocks, map_adapt
 
 pytestmark = pytest.mark.filterwarnings("ignore::gmmlib.ConvergenceWarning")
 
@@ -137,14 +138,57 @@ def test_scoring_methods_return_dask_arrays_of_the_in_memory_results(background_
 
 @pytest.mark.parametrize("init_params", ["kmeans++", "kmeans", "random", "random_from_data"])
 def test_up_to_the_sample_size_the_start_is_the_in_memory_one(init_params):
-    # Below seeding_sample_size rows the seeding sees every row, in order, with the same generator.
+    # Below seeding_sample_size rows the seeding sees every row, in order, with the same generator,
+    # rows of zero weight included.
     rng = np.random.default_rng(4)
     X, _ = mixture(rng, "full", n_samples=2000)
+    sample_weight = rng.integers(0, 3, size=len(X)).astype(float)
     settings = dict(n_components=3, init_params=init_params, random_state=7, max_iter=0)
-    in_memory = GaussianMixture(**settings).fit(X)
-    with dask.config.set(scheduler="threads"):
-        blocked = GaussianMixture(**settings).fit(da.from_array(X, chunks=(300, 3)))
-    assert relative_difference(blocked, in_memory) < 1e-12
+    for weights in (None, sample_weight):
+        in_memory = GaussianMixture(**settings).fit(X, sample_weight=weights)
+        with dask.config.set(scheduler="threads"):
+            blocked = GaussianMixture(**settings).fit(
+                da.from_array(X, chunks=(300, 3)), sample_weight=None if weights is None else da.from_array(weights)
+            )
+        assert relative_difference(blocked, in_memory) < 1e-12
+
+
+@pytest.mark.parametrize("init_params", ["kmeans++", "kmeans", "random", "random_from_data"])
+def test_the_seeding_sample_holds_the_rows_of_positive_weight(init_params, monkeypatch):
+    # Three rows of positive weight among 6000 and a sample of 600: a uniform sample would miss them all
+    # nine times in ten (a zero weight sum: NaN draws, or raw errors).
+    monkeypatch.setattr(blocks, "SEED_SAMPLE_ROWS", 600)
+    X = np.random.default_rng(13).normal(size=(6000, 2))
+    positive = [10, 3000, 5990]
+    sample_weight = np.zeros(len(X))
+    sample_weight[positive] = [1.0, 2.0, 3.0]
+    X_blocks, weight_blocks = da.from_array(X, chunks=(1000, 2)), da.from_array(sample_weight, chunks=1000)
+    with dask.config.set(scheduler="threads"), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("error", EmptyComponentWarning)
+        rows, weights = blocks.uniform_sample(X_blocks, weight_blocks, 3, np.random.default_rng(0))
+        np.testing.assert_array_equal(rows, X[positive])
+        np.testing.assert_array_equal(weights, [1.0, 2.0, 3.0])
+        model = GaussianMixture(3, init_params=init_params, random_state=0, max_iter=20)
+        model.fit(X_blocks, sample_weight=weight_blocks)
+    if init_params != "random":  # each seed a weighted row, which it keeps: weights 1/6, 2/6, 3/6
+        np.testing.assert_allclose(np.sort(model.weights_), [1 / 6, 2 / 6, 3 / 6], rtol=1e-6)
+    assert np.isfinite(model.lower_bound_)
+
+
+def test_with_many_positive_weights_the_sample_is_drawn_among_them(monkeypatch):
+    monkeypatch.setattr(blocks, "SEED_SAMPLE_ROWS", 600)
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(6000, 2))
+    sample_weight = np.where(rng.uniform(size=len(X)) < 0.2, rng.uniform(0.5, 2, size=len(X)), 0.0)  # about 1200
+    rows, weights = blocks.uniform_sample(
+        da.from_array(X, chunks=(700, 2)), da.from_array(sample_weight, chunks=700), 3, np.random.default_rng(0)
+    )
+    assert rows.shape == (600, 2) and np.all(weights > 0)
+    index = np.flatnonzero(np.isin(X[:, 0], rows[:, 0]))  # the rows drawn, distinct, in row order
+    assert len(index) == 600 and np.all(sample_weight[index] > 0)
+    np.testing.assert_array_equal(X[index], rows)
+    np.testing.assert_array_equal(sample_weight[index], weights)
 
 
 def test_large_data_are_seeded_on_a_uniform_sample_and_fitted(monkeypatch):
