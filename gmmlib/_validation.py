@@ -29,8 +29,6 @@ def _numeric_array(value, name):
         array = np.asarray(value)
     except Exception as exc:  # ragged nested lists and the like
         raise TypeError(f"{name} must be a numeric array; could not convert it: {exc}") from None
-    if array.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: {name} has dtype {array.dtype}; pass a real array")
     if array.dtype.kind == "O" and hasattr(value, "to_numpy"):  # pandas' nullable columns hold pd.NA for missing
         try:
             array = value.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -41,9 +39,20 @@ def _numeric_array(value, name):
             array = array.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{name} must be numeric; could not convert its entries to float: {exc}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got {_describe(array)}")
+    check_numeric_dtype(array.dtype, array.shape, name)
     return array
+
+
+def check_numeric_dtype(dtype, shape, name):
+    """Refuse a dtype other than real numbers (bool, integers, floats) for an array of ``shape``.
+
+    Of an array in memory after :func:`_numeric_array`'s conversions, or of a dask array's blocks
+    before they are read.
+    """
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}; pass a real array")
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric, got an array of shape {shape} and dtype {dtype}")
 
 
 def check_data(X, name="X", min_samples=1, allow_nan=False):

@@ -126,11 +126,23 @@ def check_data(X, name="X", min_samples=1):
     computed (:func:`checked_block`), so that checking reads nothing twice. Blocks of no rows (left
     by boolean indexing and ``compute_chunk_sizes()``) are dropped: every block holds rows.
     """
-    X = as_dask_array(X)
-    check._numeric_array(np.empty((0,) * X.ndim, X.dtype), name)  # the dtype rules, on an empty array
+    X = real_array(as_dask_array(X), name)
     check.check_shape(X.shape, name, min_samples)
     _check_known_chunks(X, name)
     return X.astype(check.float_type(X.dtype)).rechunk({0: tuple(rows for rows in X.chunks[0] if rows), 1: -1})
+
+
+def real_array(array, name):
+    """A dask array of real numbers: its dtype checked as in memory, entries of dtype object converted block by block.
+
+    :func:`gmmlib._validation.check_numeric_dtype` refuses other dtypes at once; objects are
+    converted to float64 as :func:`gmmlib._validation.check_data` converts them, with its
+    messages, when each block is computed.
+    """
+    if array.dtype.kind == "O":
+        return array.map_blocks(check._numeric_array, name, dtype=np.float64, meta=np.empty((0,) * array.ndim))
+    check.check_numeric_dtype(array.dtype, array.shape, name)
+    return array
 
 
 def _check_known_chunks(array, name):
@@ -163,7 +175,7 @@ def check_sample_weight(sample_weight, X):
         return da.ones(n_samples, dtype=X.dtype, chunks=row_blocks)
     if not is_blocked(sample_weight):
         return da.from_array(check.check_sample_weight(sample_weight, n_samples, X.dtype), chunks=row_blocks)
-    weights = as_dask_array(sample_weight)
+    weights = real_array(as_dask_array(sample_weight), "sample_weight")
     check.check_sample_weight_shape(weights.shape, n_samples)
     _check_known_chunks(weights, "sample_weight")
     weights = weights.astype(np.float64).rechunk(row_blocks)

@@ -6,6 +6,7 @@ chunking the result is the same bit for bit on every scheduler, a multi-process 
 cluster included: the blocks' sums are added in a fixed order.
 """
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -277,9 +278,39 @@ def test_bad_dask_inputs_get_named_errors():
         model.fit(X, sample_weight=da.from_array(np.r_[np.ones(99), -1.0], chunks=30))
     with pytest.raises(ValueError, match="sample_weight has 1 positive entries; n_components=2 needs at least"):
         model.fit(X, sample_weight=da.from_array(np.r_[np.zeros(99), 1.0], chunks=30))
+    with pytest.raises(TypeError, match=r"X must be numeric, got an array of shape \(100, 2\) and dtype <U"):
+        model.fit(X.astype(str))
     fitted = GaussianMixture(2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="X has 3 features, but GaussianMixture is expecting 2 features"):
         fitted.predict(da.zeros((10, 3), chunks=5))
+
+
+@pytest.mark.parametrize(
+    "bad_weights",
+    [np.full(100, "1"), np.full(100, "a", dtype=object), np.ones(100, dtype=complex), np.ones((100, 1))],
+    ids=["strings", "objects", "complex", "2-D"],
+)
+def test_bad_dask_sample_weights_get_the_in_memory_error(bad_weights):
+    X = np.random.default_rng(8).normal(size=(100, 2))
+    model = GaussianMixture(2, random_state=0)
+    with pytest.raises((TypeError, ValueError)) as in_memory:
+        model.fit(X, sample_weight=bad_weights)
+    with pytest.raises(in_memory.type, match=re.escape(str(in_memory.value))):
+        model.fit(da.from_array(X, chunks=(30, 2)), sample_weight=da.from_array(bad_weights, chunks=30))
+
+
+def test_dask_arrays_of_objects_are_converted_as_in_memory():
+    rng = np.random.default_rng(15)
+    X, start = mixture(rng, "diag", n_samples=300)
+    sample_weight = rng.uniform(0, 2, size=len(X))
+    settings = dict(tol=0, max_iter=3, **start)
+    reference = GaussianMixture(3, **settings).fit(X.astype(object), sample_weight=sample_weight.astype(object))
+    with dask.config.set(scheduler="threads"):
+        model = GaussianMixture(3, **settings).fit(
+            da.from_array(X.astype(object), chunks=(100, 3)),
+            sample_weight=da.from_array(sample_weight.astype(object), chunks=100),
+        )
+    assert relative_difference(model, reference) < 1e-10
 
 
 def test_zarr_hdf5_and_memmap_arrays_fit_through_the_blocks(tmp_path):
