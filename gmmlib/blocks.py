@@ -27,6 +27,7 @@ are shown in ``notebooks/06_scaling.ipynb``; the statistics are derived in
 
 import dataclasses
 import importlib.util
+import itertools
 
 import numpy as np
 
@@ -98,16 +99,26 @@ class MemmapFile:
         return np.array(array[key])
 
 
-def as_dask_array(X):
+def as_dask_array(X, name="X"):
     """``X`` itself if a dask array; a zarr array, HDF5 dataset or memmap (:class:`MemmapFile`) wrapped as one.
 
     Its blocks are whole numbers of the stored chunks along the rows, about :data:`BLOCK_BYTES`
-    each, and span all columns.
+    each, and span all columns. A zarr group or HDF5 file or group (arrays by name) gets a TypeError
+    naming ``name`` and its first members.
     """
     import dask.array as da
 
     if is_dask_array(X):
         return X
+    if not hasattr(X, "dtype"):
+        members = list(itertools.islice(X.keys(), 5)) if hasattr(X, "keys") else []
+        hint = (
+            f"; pass one of its arrays, e.g. {name}[{members[0]!r}] (its first members: {members})" if members else ""
+        )
+        raise TypeError(
+            f"{name} must be an array (a dask array, a zarr array or an h5py Dataset), got an object of type "
+            f"{_package(X)}.{type(X).__name__}{hint}"
+        )
     if isinstance(X, np.memmap):
         X = MemmapFile(X)
     row_bytes = X.dtype.itemsize * int(np.prod(X.shape[1:]))
@@ -126,7 +137,7 @@ def check_data(X, name="X", min_samples=1):
     computed (:func:`checked_block`), so that checking reads nothing twice. Blocks of no rows (left
     by boolean indexing and ``compute_chunk_sizes()``) are dropped: every block holds rows.
     """
-    X = real_array(as_dask_array(X), name)
+    X = real_array(as_dask_array(X, name), name)
     check.check_shape(X.shape, name, min_samples)
     _check_known_chunks(X, name)
     return X.astype(check.float_type(X.dtype)).rechunk({0: tuple(rows for rows in X.chunks[0] if rows), 1: -1})
@@ -175,7 +186,7 @@ def check_sample_weight(sample_weight, X):
         return da.ones(n_samples, dtype=X.dtype, chunks=row_blocks)
     if not is_blocked(sample_weight):
         return da.from_array(check.check_sample_weight(sample_weight, n_samples, X.dtype), chunks=row_blocks)
-    weights = real_array(as_dask_array(sample_weight), "sample_weight")
+    weights = real_array(as_dask_array(sample_weight, "sample_weight"), "sample_weight")
     check.check_sample_weight_shape(weights.shape, n_samples)
     _check_known_chunks(weights, "sample_weight")
     weights = weights.astype(np.float64).rechunk(row_blocks)

@@ -313,6 +313,22 @@ def test_dask_arrays_of_objects_are_converted_as_in_memory():
     assert relative_difference(model, reference) < 1e-10
 
 
+def test_a_zarr_group_or_an_hdf5_file_is_refused_naming_its_arrays(tmp_path):
+    X = np.random.default_rng(16).normal(size=(100, 2))
+    group = zarr.open_group(tmp_path / "x.zarr", mode="w")
+    group.create_array("features", shape=X.shape, dtype="float64")[:] = X
+    model = GaussianMixture(2, random_state=0)
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        file.create_dataset("x", data=X)
+        for store, (member,) in ((group, group.keys()), (file, file.keys())):
+            expected = r"must be an array \(a dask array, a zarr array or an h5py Dataset\), got an object of type .*"
+            with pytest.raises(TypeError, match=rf"^X {expected}; pass one of its arrays, e.g. X\['{member}'\]"):
+                model.fit(store)
+            with pytest.raises(TypeError, match=rf"^sample_weight {expected}"):
+                model.fit(da.from_array(X), sample_weight=store)
+        assert model.fit(file["x"]).converged_
+
+
 def test_zarr_hdf5_and_memmap_arrays_fit_through_the_blocks(tmp_path):
     rng = np.random.default_rng(9)
     X, start = mixture(rng, "full", n_samples=2500, dtype=np.float32)
