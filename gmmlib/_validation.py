@@ -178,9 +178,17 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     weights = _as_float_array(sample_weight, "sample_weight")
     check_sample_weight_shape(weights.shape, n_samples)
     check_sample_weight_values(bool(np.all(np.isfinite(weights))), weights.min(), weights.max())
-    # A power of two brings the largest weight to [0.5, 1) exactly, so that the mean cannot overflow.
-    weights = np.ldexp(weights, -np.frexp(weights.max())[1])
-    return (weights / weights.mean()).astype(dtype)
+    return scaled_to_mean_one(weights, weights.max(), dtype)
+
+
+def scaled_to_mean_one(weights, largest, dtype):
+    """Checked float64 weights (numpy or dask) whose maximum is ``largest``, divided by their mean, in ``dtype``.
+
+    A power of two first brings the largest weight to [0.5, 1) exactly, so that the mean cannot
+    overflow.
+    """
+    weights = np.ldexp(weights, -int(np.frexp(largest)[1]))
+    return (weights / float(weights.mean())).astype(dtype)
 
 
 def check_sample_weight_shape(shape, n_samples):

@@ -192,9 +192,7 @@ def check_sample_weight(sample_weight, X):
     weights = weights.astype(np.float64).rechunk(row_blocks)
     all_finite, smallest, largest = dask.compute(da.isfinite(weights).all(), weights.min(), weights.max())
     check.check_sample_weight_values(bool(all_finite), smallest, largest)
-    # A power of two brings the largest weight to [0.5, 1) exactly, so that the mean cannot overflow.
-    weights = da.ldexp(weights, -int(np.frexp(largest)[1]))
-    return (weights / float(weights.mean().compute())).astype(X.dtype)
+    return check.scaled_to_mean_one(weights, largest, X.dtype)
 
 
 def _row_blocks(X, sample_weight):
