@@ -731,8 +731,12 @@ class GaussianMixture:
         return self._mean_log_likelihood(X, sample_weight)
 
     def _mean_log_likelihood(self, X, sample_weight=None):
+        """``sum_i w_i log p(x_i) / sum_i w_i``, summed in float64 (in memory or block by block)."""
         sample_weight = _check_sample_weight(sample_weight, X)
-        return float(sample_weight @ self._scores(X, "log_density") / sample_weight.sum())
+        log_density = self._scores(X, "log_density")
+        # float64 products and sums of float32 values, a few at a time (no float64 copy of the rows).
+        weighted_sum = np.einsum("i,i->", sample_weight, log_density, dtype=np.float64)
+        return float(weighted_sum / sample_weight.sum(dtype=np.float64))
 
     def predict_proba(self, X):
         """Responsibilities ``gamma_ik = p(z_i = k | x_i)`` of the fitted components (Bayes' rule).

@@ -329,6 +329,21 @@ def test_a_zarr_group_or_an_hdf5_file_is_refused_naming_its_arrays(tmp_path):
         assert model.fit(file["x"]).converged_
 
 
+def test_float32_scores_are_summed_in_float64():
+    # 200 000 float32 log-densities summed in float32 lose about 1e-7 of the mean; in float64, none.
+    rng = np.random.default_rng(17)
+    X = (100 + 3 * rng.normal(size=(200_000, 2))).astype(np.float32)
+    sample_weight = rng.uniform(0, 2, size=len(X))
+    model = GaussianMixture(2, covariance_type="diag", max_iter=2, random_state=0).fit(X[:2000])
+    with dask.config.set(scheduler="threads"):
+        for data, weights in ((X, sample_weight), (da.from_array(X, chunks=(7000, 2)), da.from_array(sample_weight))):
+            log_density = np.asarray(model.score_samples(data), dtype=np.float64)
+            assert model.score(data) == pytest.approx(np.mean(log_density), rel=1e-12)
+            # Up to the weights' rounding to float32 (about 1e-11 here).
+            weighted_mean = np.sum(sample_weight * log_density) / np.sum(sample_weight)
+            assert model.score(data, sample_weight=weights) == pytest.approx(weighted_mean, rel=1e-9)
+
+
 def test_zarr_hdf5_and_memmap_arrays_fit_through_the_blocks(tmp_path):
     rng = np.random.default_rng(9)
     X, start = mixture(rng, "full", n_samples=2500, dtype=np.float32)
