@@ -220,7 +220,13 @@ def test_handout_gives_each_student_a_seed_of_their_own(build_dir, tmp_path):
     roster = tmp_path / "roster.txt"
     roster.write_text("ada\ngrace\n")
     handout_build = shutil.copytree(build_dir, tmp_path / "build", ignore=shutil.ignore_patterns("graded"))
+    instructors_note = handout_build / "student" / ASSIGNMENTS[0] / "notes.txt"
+    instructors_note.write_text("the instructor's own file")
+    course(handout_build, "build", "--no-solution-check")  # a rebuild replaces what the first build wrote
     course(handout_build, "handout", roster)
+    course(handout_build, "handout", roster)  # and so does a second handout
+    assert instructors_note.read_text() == "the instructor's own file"  # and nothing else
+    assert not list((handout_build / "handout").rglob("notes.txt"))
     rows = list(csv.DictReader((handout_build / "handout" / "seeds.csv").open()))
     assert len(rows) == 2 * len(ASSIGNMENTS) and len({row["seed"] for row in rows}) == len(rows)
     row = rows[0]

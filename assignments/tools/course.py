@@ -38,10 +38,11 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 
 import yaml
 
-from gmmlib.outputs import generated_folder, write_generated_file
+from gmmlib.outputs import MARKER, claim_file, generated_folder, is_generated, write_generated_file
 
 TOOLS = pathlib.Path(__file__).resolve().parent
 SOURCES = TOOLS.parent
@@ -112,16 +113,43 @@ def build(build_dir, check_solutions=True):
                 raise SystemExit(
                     f"otter assign failed for {notebook.name}:\n{completed.stdout[-3000:]}{completed.stderr[-6000:]}"
                 )
-            shutil.copytree(result / "student", student_root / name)
-            shutil.make_archive(str(student_root / name), "zip", student_root, name)
-            autograder = autograder_root / name
-            autograder.mkdir()
+            copy_generated(result / "student", student_root / name)
+            zip_folder(result / "student", student_root / f"{name}.zip", name)
+            autograder = generated_folder(autograder_root / name)
             (archive,) = (result / "autograder").glob(f"{name}-autograder_*.zip")
-            shutil.copy(archive, autograder / "autograder.zip")
-            shutil.copy(result / "autograder" / f"{name}.ipynb", autograder / f"{name}-solution.ipynb")
+            shutil.copyfile(archive, claim_file(autograder / "autograder.zip"))
+            shutil.copyfile(result / "autograder" / f"{name}.ipynb", claim_file(autograder / f"{name}-solution.ipynb"))
             manifest = {"assignment": name, "questions": questions_of(notebook)}
-            (autograder / "questions.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            write_generated_file(autograder / "questions.json", json.dumps(manifest, indent=2) + "\n")
     print(f"built {len(source_notebooks())} assignments: hand out {os.path.relpath(student_root)}/<assignment>")
+
+
+def copy_generated(source, destination):
+    """Copy the folder ``source`` to ``destination``, listing every folder and file in gmmlib's markers.
+
+    A rebuild then removes exactly what this copied (``generated_folder(..., clear=True)``); a file of
+    the instructor's in the way is refused, never replaced. From a folder gmmlib generated, only what
+    gmmlib generated is copied (not a file the instructor added).
+    """
+    source = pathlib.Path(source)
+    only_generated = is_generated(source)
+    destination = generated_folder(destination)
+    for path in sorted(source.iterdir()):
+        if path.name == MARKER or (only_generated and not is_generated(path)):
+            continue
+        if path.is_dir():
+            copy_generated(path, destination / path.name)
+        else:
+            shutil.copyfile(path, claim_file(destination / path.name))
+    return destination
+
+
+def zip_folder(folder, archive, name):
+    """Zip the files of ``folder`` under the folder name ``name`` into ``archive``, a generated file."""
+    with zipfile.ZipFile(claim_file(archive), "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(folder.rglob("*")):
+            zipped.write(path, pathlib.Path(name) / path.relative_to(folder))
+    return archive
 
 
 def student_seed(student, assignment):
@@ -145,8 +173,7 @@ def handout(roster, build_dir):
     for student in students:
         for folder in sorted(p for p in (pathlib.Path(build_dir) / "student").iterdir() if p.is_dir()):
             seed = student_seed(student, folder.name)
-            copy = out / student / folder.name
-            shutil.copytree(folder, copy)
+            copy = copy_generated(folder, generated_folder(out / student) / folder.name)
             notebook = copy / f"{folder.name}.ipynb"
             papermill.execute_notebook(
                 notebook,
