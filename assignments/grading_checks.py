@@ -32,8 +32,12 @@ ALLOWED_PACKAGES = {"numpy", "math", "builtins", "functools", "itertools"}
 RTOL = 1e-7
 
 
-class GradingLimitExceeded(Exception):
-    """A submitted function ran too long or printed too much."""
+class GradingLimitExceeded(BaseException):
+    """A submitted function ran too long or printed too much.
+
+    A ``BaseException``, so that a submission's ``except Exception:`` does not swallow it; the grader
+    turns it into a failed test (an ``AssertionError``) where the student's code returns.
+    """
 
 
 # Limits ---------------------------------------------------------------------------------------
@@ -103,7 +107,7 @@ def call(name, function, *args, **kwargs):
     expect_own_work(name, function, graded_alone=_substitutes)
     code = getattr(function, "__code__", None)
     if code in _stopped:
-        raise GradingLimitExceeded(_stopped[code])
+        raise AssertionError(_stopped[code])
     message = f"{name} did not return within {CALL_TIME_LIMIT:g} s, so the grader stopped it (an endless loop?)"
     output = _BoundedOutput(name)
     try:
@@ -116,7 +120,7 @@ def call(name, function, *args, **kwargs):
     except GradingLimitExceeded as error:
         if str(error) == message and code is not None:
             _stopped[code] = message
-        raise
+        raise AssertionError(str(error)) from None  # a failed test for otter, which catches Exception only
 
 
 @contextlib.contextmanager

@@ -106,6 +106,7 @@ def limit_visible_tests(time_limit):
     otter 7.0.0 (pinned in pyproject.toml) runs each test case of an exception-based test file
     through ``test_case.call_func``; this wraps that method.
     """
+    from grading_checks import GradingLimitExceeded
     from otter.test_files.exception_test import test_case
 
     run_test_case = test_case.call_func
@@ -117,8 +118,12 @@ def limit_visible_tests(time_limit):
             f"the visible test {self.name} did not finish within {CALL_TIME_LIMIT:g} s, so the grader stopped it "
             "(does a function it calls loop forever?)"
         )
-        with time_limit(CALL_TIME_LIMIT, message):
-            return run_test_case(self, global_environment)
+        try:
+            with time_limit(CALL_TIME_LIMIT, message):
+                return run_test_case(self, global_environment)
+        except GradingLimitExceeded as stopped:  # a BaseException, which otter's test runner would not catch
+            # otter finds the test's line in the traceback: the failure keeps the limit's traceback
+            raise AssertionError(str(stopped)).with_traceback(stopped.__traceback__) from None
 
     test_case.call_func = call_func_within_limit
 
@@ -128,6 +133,8 @@ def execute(notebook, shell, time_limit, streams):
 
     N counts the notebook's code cells from 1, skipped ones included.
     """
+    from grading_checks import GradingLimitExceeded
+
     errors = []
     code_cells = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):
@@ -142,7 +149,7 @@ def execute(notebook, shell, time_limit, streams):
             with time_limit(CELL_TIME_LIMIT, message):
                 result = shell.run_cell(source, store_history=False)
             error = result.error_before_exec or result.error_in_exec
-        except Exception as raised:  # the time limit struck outside the cell's own code
+        except (Exception, GradingLimitExceeded) as raised:  # the time limit struck outside the cell's own code
             error = raised
         if error is not None:
             errors.append(f"cell {number}: {type(error).__name__}: {str(error)[:200]}")
@@ -160,7 +167,7 @@ def main(submission, autograder, result_path):
     sys.path.append(str(grader))
     sys.modules.setdefault("rfc3987_syntax", None)  # a slow import otter never uses (see course.OTTER)
 
-    from grading_checks import time_limit
+    from grading_checks import GradingLimitExceeded, time_limit
     from otter import Notebook
     from otter.execute import Checker
     from otter.test_files import GradingResults
@@ -180,7 +187,7 @@ def main(submission, autograder, result_path):
         for test_path in sorted(glob.glob(os.path.join(tests, "*.py"))):
             Checker.check_if_not_already_checked(test_path, shell.user_ns)
         results = GradingResults(Checker.get_results())
-    except Exception as error:  # the submission may break the grading in any way: report it, whatever it is
+    except (Exception, GradingLimitExceeded) as error:  # the submission may break the grading in any way
         outcome["failure"] = f"the notebook's tests did not run to the end: {type(error).__name__}: {error}"
     else:
         for name, test_file in results.results.items():
