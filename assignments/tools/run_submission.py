@@ -1,6 +1,6 @@
 """Grade one submission, in the child process that ``course.py grade`` starts for it.
 
-    python run_submission.py SUBMISSION.ipynb AUTOGRADER.zip RESULT.json
+    python run_submission.py SUBMISSION.ipynb AUTOGRADER.zip RESULT_FD
 
 First it caps its own resources (inherited by anything the submission starts): address space, size
 of any file written, CPU time, no core files. It unpacks the autograder's tests and files
@@ -16,11 +16,15 @@ tests of ``q``, visible and hidden, against the notebook's namespace at that poi
 :class:`~otter.execute.Checker` runs at the end the tests that no cell checked. Hidden tests limit
 each call of a student's function themselves (``grading_checks.call``); visible tests call the
 functions directly, so each visible test gets the same time limit here. The outcome of every test
-case is written to ``RESULT.json``:
+case is written, once, as JSON to the pipe ``RESULT_FD`` that the grader reads:
 
     {"questions": {name: [{"name", "points", "hidden", "passed", "message"}, ...]},
      "failure": null or why no test results exist,
      "cell_errors": ["cell 12: NameError: ...", ...]}
+
+and the process ends at once with ``os._exit``, so that no exit hook the submission registered
+(``atexit``, a ``finally`` of its own) runs after the results are sent. The pipe is not inherited by
+the programs the submission starts; the grader refuses anything but exactly one JSON object.
 """
 
 import glob
@@ -156,8 +160,24 @@ def execute(notebook, shell, time_limit, streams):
     return errors
 
 
-def main(submission, autograder, result_path):
-    submission, autograder, result_path = (pathlib.Path(p).resolve() for p in (submission, autograder, result_path))
+def send_and_exit(outcome, result_fd):
+    """Write ``outcome`` to the grader's pipe and end this process at once, skipping every exit hook."""
+    data = json.dumps(outcome).encode("utf-8")
+    while data:
+        data = data[os.write(result_fd, data) :]
+    os.close(result_fd)
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
+
+
+def main(submission, autograder, result_fd):
+    result_fd = int(result_fd)
+    os.set_inheritable(result_fd, False)  # the programs a submission starts do not get the grader's pipe
+    submission, autograder = (pathlib.Path(p).resolve() for p in (submission, autograder))
     limit_resources()
     grader = autograder.parent / "grader"
     with zipfile.ZipFile(autograder) as archive:
@@ -201,8 +221,7 @@ def main(submission, autograder, result_path):
                 }
                 for result in test_file.test_case_results
             ]
-    with open(result_path, "w", encoding="utf-8") as file:
-        json.dump(outcome, file)
+    send_and_exit(outcome, result_fd)
 
 
 if __name__ == "__main__":
