@@ -199,7 +199,8 @@ def expect(value, reference, mistakes, otherwise, rtol=RTOL):
     mistakes : dict of str to array-like
         ``{feedback: what that mistake gives}``, tried in order.
     otherwise : str
-        The feedback when no listed mistake explains ``value`` (the largest difference is appended).
+        The feedback when no listed mistake explains ``value``; the value and the expected one are
+        appended for a number, the largest difference for an array.
     """
     if matches(value, reference, rtol):
         return
@@ -207,6 +208,8 @@ def expect(value, reference, mistakes, otherwise, rtol=RTOL):
         with np.errstate(all="ignore"):
             if result is not None and matches(value, result, rtol):
                 raise AssertionError(message)
+    if np.ndim(value) == 0 and np.ndim(reference) == 0:
+        raise AssertionError(f"{otherwise} (got {float(value):.6g}, expected {float(reference):.6g})")
     raise AssertionError(
         f"{otherwise} (largest difference from the expected values: {largest_difference(value, reference):.3g})"
     )
