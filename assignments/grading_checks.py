@@ -314,23 +314,33 @@ def _dotted_names(code):
     """``(scope, dotted name)`` of each name ``code`` loads: ``("global", "gmmlib.speech.mfcc")`` and so on.
 
     ``scope`` is ``"global"`` for a name of the notebook's namespace, ``"local"`` for one of the
-    function, ``"import"`` for a module imported inside the function.
+    function, ``"import"`` for a module imported inside the function. Opcodes differ between Python
+    versions: every ``LOAD_FAST*`` variant loads a local (3.13's ``LOAD_FAST_LOAD_FAST`` two at once,
+    3.14's ``LOAD_FAST_BORROW``), and an instruction whose name is not text is passed over.
     """
     scope, chain = None, []
     for instruction in dis.get_instructions(code):
-        name = instruction.argval
-        if instruction.opname in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM") and chain:
-            chain.append(name)
+        opname, argval = instruction.opname, instruction.argval
+        if opname in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM") and chain and isinstance(argval, str):
+            chain.append(argval)
             continue
         if chain:
             yield scope, ".".join(chain)
         scope, chain = None, []
-        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
-            scope, chain = "global", [name]
-        elif instruction.opname in ("LOAD_FAST", "LOAD_DEREF"):
-            scope, chain = "local", [name]
-        elif instruction.opname == "IMPORT_NAME":
-            scope, chain = "import", [name]
+        names = argval if isinstance(argval, tuple) else (argval,)
+        if not all(isinstance(name, str) for name in names):
+            continue
+        if opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            scope = "global"
+        elif opname.startswith(("LOAD_FAST", "LOAD_DEREF")):
+            scope = "local"
+        elif opname == "IMPORT_NAME":
+            scope = "import"
+        else:
+            continue
+        for name in names[:-1]:
+            yield scope, name
+        chain = [names[-1]]
     if chain:
         yield scope, ".".join(chain)
 

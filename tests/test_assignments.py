@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -458,3 +459,32 @@ def test_assignment_data_differs_between_seeds():
     assert not np.allclose(assignment_data.tracking_scene(0).truth, assignment_data.tracking_scene(1).truth)
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         assignment_data.mixture_data(-1)
+
+
+def test_dotted_names_read_the_opcodes_of_newer_pythons(monkeypatch):
+    """3.13 loads two locals in one instruction and 3.14 borrows them; other opcodes carry numbers or nothing."""
+    spec = importlib.util.spec_from_file_location("grading_checks", ROOT / "assignments" / "grading_checks.py")
+    grading_checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(grading_checks)
+    instructions = [
+        ("LOAD_FAST_LOAD_FAST", ("X", "gm")),
+        ("LOAD_ATTR", "e_step"),
+        ("LOAD_FAST_BORROW", "np"),
+        ("LOAD_ATTR", "linalg"),
+        ("LOAD_ATTR", "norm"),
+        ("LOAD_SMALL_INT", 3),
+        ("LOAD_ATTR", "real"),
+        ("AN_OPCODE_OF_PYTHON_3_20", None),
+        ("LOAD_GLOBAL", "gmmlib"),
+    ]
+    monkeypatch.setattr(
+        grading_checks.dis,
+        "get_instructions",
+        lambda code: [SimpleNamespace(opname=opname, argval=argval) for opname, argval in instructions],
+    )
+    assert list(grading_checks._dotted_names(None)) == [
+        ("local", "X"),
+        ("local", "gm.e_step"),
+        ("local", "np.linalg.norm"),
+        ("global", "gmmlib"),
+    ]
