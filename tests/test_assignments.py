@@ -239,7 +239,9 @@ def test_handout_gives_each_student_a_seed_of_their_own(build_dir, tmp_path):
     instructors_note = handout_build / "student" / ASSIGNMENTS[0] / "notes.txt"
     instructors_note.write_text("the instructor's own file")
     course(handout_build, "build", "--no-solution-check")  # a rebuild replaces what the first build wrote
-    course(handout_build, "handout", roster)
+    first_roster = tmp_path / "first_roster.txt"
+    first_roster.write_text("ada\n")
+    course(handout_build, "handout", first_roster)
     course(handout_build, "handout", roster)  # and so does a second handout
     assert instructors_note.read_text() == "the instructor's own file"  # and nothing else
     assert not list((handout_build / "handout").rglob("notes.txt"))
