@@ -32,8 +32,12 @@ ALLOWED_PACKAGES = {"numpy", "math", "builtins", "functools", "itertools"}
 RTOL = 1e-7
 
 
-class GradingLimitExceeded(Exception):
-    """A submitted function ran too long or printed too much."""
+class GradingLimitExceeded(BaseException):
+    """A submitted function ran too long or printed too much.
+
+    A ``BaseException``, so that a submission's ``except Exception:`` does not swallow it; the grader
+    turns it into a failed test (an ``AssertionError``) where the student's code returns.
+    """
 
 
 # Limits ---------------------------------------------------------------------------------------
@@ -103,7 +107,7 @@ def call(name, function, *args, **kwargs):
     expect_own_work(name, function, graded_alone=_substitutes)
     code = getattr(function, "__code__", None)
     if code in _stopped:
-        raise GradingLimitExceeded(_stopped[code])
+        raise AssertionError(_stopped[code])
     message = f"{name} did not return within {CALL_TIME_LIMIT:g} s, so the grader stopped it (an endless loop?)"
     output = _BoundedOutput(name)
     try:
@@ -116,7 +120,7 @@ def call(name, function, *args, **kwargs):
     except GradingLimitExceeded as error:
         if str(error) == message and code is not None:
             _stopped[code] = message
-        raise
+        raise AssertionError(str(error)) from None  # a failed test for otter, which catches Exception only
 
 
 @contextlib.contextmanager
@@ -195,7 +199,8 @@ def expect(value, reference, mistakes, otherwise, rtol=RTOL):
     mistakes : dict of str to array-like
         ``{feedback: what that mistake gives}``, tried in order.
     otherwise : str
-        The feedback when no listed mistake explains ``value`` (the largest difference is appended).
+        The feedback when no listed mistake explains ``value``; the value and the expected one are
+        appended for a number, the largest difference for an array.
     """
     if matches(value, reference, rtol):
         return
@@ -203,6 +208,8 @@ def expect(value, reference, mistakes, otherwise, rtol=RTOL):
         with np.errstate(all="ignore"):
             if result is not None and matches(value, result, rtol):
                 raise AssertionError(message)
+    if np.ndim(value) == 0 and np.ndim(reference) == 0:
+        raise AssertionError(f"{otherwise} (got {float(value):.6g}, expected {float(reference):.6g})")
     raise AssertionError(
         f"{otherwise} (largest difference from the expected values: {largest_difference(value, reference):.3g})"
     )
@@ -307,23 +314,33 @@ def _dotted_names(code):
     """``(scope, dotted name)`` of each name ``code`` loads: ``("global", "gmmlib.speech.mfcc")`` and so on.
 
     ``scope`` is ``"global"`` for a name of the notebook's namespace, ``"local"`` for one of the
-    function, ``"import"`` for a module imported inside the function.
+    function, ``"import"`` for a module imported inside the function. Opcodes differ between Python
+    versions: every ``LOAD_FAST*`` variant loads a local (3.13's ``LOAD_FAST_LOAD_FAST`` two at once,
+    3.14's ``LOAD_FAST_BORROW``), and an instruction whose name is not text is passed over.
     """
     scope, chain = None, []
     for instruction in dis.get_instructions(code):
-        name = instruction.argval
-        if instruction.opname in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM") and chain:
-            chain.append(name)
+        opname, argval = instruction.opname, instruction.argval
+        if opname in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM") and chain and isinstance(argval, str):
+            chain.append(argval)
             continue
         if chain:
             yield scope, ".".join(chain)
         scope, chain = None, []
-        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
-            scope, chain = "global", [name]
-        elif instruction.opname in ("LOAD_FAST", "LOAD_DEREF"):
-            scope, chain = "local", [name]
-        elif instruction.opname == "IMPORT_NAME":
-            scope, chain = "import", [name]
+        names = argval if isinstance(argval, tuple) else (argval,)
+        if not all(isinstance(name, str) for name in names):
+            continue
+        if opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            scope = "global"
+        elif opname.startswith(("LOAD_FAST", "LOAD_DEREF")):
+            scope = "local"
+        elif opname == "IMPORT_NAME":
+            scope = "import"
+        else:
+            continue
+        for name in names[:-1]:
+            yield scope, name
+        chain = [names[-1]]
     if chain:
         yield scope, ".".join(chain)
 

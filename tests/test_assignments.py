@@ -11,6 +11,7 @@ The student notebooks also run top to bottom in a Jupyter kernel, as a student r
 """
 
 import ast
+import contextlib
 import csv
 import hashlib
 import importlib.util
@@ -20,6 +21,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -43,7 +46,7 @@ def course(build_dir, *arguments):
         cwd=ROOT,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stdout
+    return completed.stdout + completed.stderr
 
 
 def fixture_constants(path):
@@ -127,7 +130,8 @@ def contained(build_dir, tmp_path_factory):
         )
     before = {path: digest(path) for path in [*folder.iterdir(), *(build_dir / "autograder").rglob("*.*")]}
     graded_dir = build_dir / "graded"
-    course(
+    started = time.time() - 1
+    printed = course(
         build_dir, "grade", folder, "--jobs", "2", "--cell-time-limit", 8, "--call-time-limit", 3, "--time-limit", 300
     )
     after = {path: digest(path) for path in before}
@@ -137,7 +141,19 @@ def contained(build_dir, tmp_path_factory):
         row["submission"]: row["notes"]
         for row in csv.DictReader((graded_dir / f"gradebook_{ASSIGNMENTS[0]}.csv").open())
     }
-    return reports, logs, notes, before == after, folder
+    return reports, logs, notes, before == after, folder, printed, started
+
+
+def survivors(started, marker):
+    """The processes started since ``started`` with ``marker`` in their command line, now killed; zombies left out."""
+    found = []
+    for process in psutil.process_iter(["cmdline", "create_time", "status"]):
+        if marker in (process.info["cmdline"] or []) and process.info["create_time"] >= started:
+            if process.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(process)
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+    return found
 
 
 def coded(report):
@@ -220,7 +236,15 @@ def test_handout_gives_each_student_a_seed_of_their_own(build_dir, tmp_path):
     roster = tmp_path / "roster.txt"
     roster.write_text("ada\ngrace\n")
     handout_build = shutil.copytree(build_dir, tmp_path / "build", ignore=shutil.ignore_patterns("graded"))
-    course(handout_build, "handout", roster)
+    instructors_note = handout_build / "student" / ASSIGNMENTS[0] / "notes.txt"
+    instructors_note.write_text("the instructor's own file")
+    course(handout_build, "build", "--no-solution-check")  # a rebuild replaces what the first build wrote
+    first_roster = tmp_path / "first_roster.txt"
+    first_roster.write_text("ada\n")
+    course(handout_build, "handout", first_roster)
+    course(handout_build, "handout", roster)  # and so does a second handout
+    assert instructors_note.read_text() == "the instructor's own file"  # and nothing else
+    assert not list((handout_build / "handout").rglob("notes.txt"))
     rows = list(csv.DictReader((handout_build / "handout" / "seeds.csv").open()))
     assert len(rows) == 2 * len(ASSIGNMENTS) and len({row["seed"] for row in rows}) == len(rows)
     row = rows[0]
@@ -332,7 +356,7 @@ def test_misbehaving_submissions_lose_the_affected_questions_only(contained):
 
 
 def test_misbehaving_submissions_change_no_file_outside_their_folder(contained):
-    _, logs, notes, unchanged, folder = contained
+    _, logs, notes, unchanged, folder, _, _ = contained
     assert (
         "cells that raised" in notes["raises_at_import.ipynb"]
         and "ModuleNotFoundError" in notes["raises_at_import.ipynb"]
@@ -356,23 +380,76 @@ def test_a_submission_that_defeats_the_cell_limit_is_stopped_with_everything_it_
     cell = """
 import signal
 import subprocess
+import sys
 import time
 
 signal.signal(signal.SIGALRM, signal.SIG_IGN)  # no more time limits per cell
-helper = subprocess.Popen(["sleep", "600"])
-print(f"helper process {helper.pid}", flush=True)
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "helper-of-a-stopped-submission"])
+print("helper started", flush=True)
 time.sleep(600)
 """
     assignment = ASSIGNMENTS[0]
     nbformat.write(submission_from(solution(build_dir, assignment), {"CELL": cell}), tmp_path / f"{assignment}.ipynb")
     build = shutil.copytree(build_dir, tmp_path / "build", ignore=shutil.ignore_patterns("graded"))
+    started = time.time() - 1
     printed = course(build, "grade", tmp_path / f"{assignment}.ipynb", "--time-limit", 15)
     report = json.loads((build / "graded" / f"{assignment}.json").read_text())
     assert report["total"] == 0, report
     assert all("did not finish within 15 s, so the grader stopped it" in q["feedback"] for q in coded(report).values())
     assert "did not finish within 15 s" in printed
-    helper = int(re.search(r"helper process (\d+)", (build / "graded" / f"{assignment}.log").read_text()).group(1))
-    assert not psutil.pid_exists(helper) or psutil.Process(helper).status() == psutil.STATUS_ZOMBIE
+    assert "helper started" in (build / "graded" / f"{assignment}.log").read_text()
+    assert not survivors(started, "helper-of-a-stopped-submission")
+
+
+def test_no_process_a_submission_leaves_behind_outlives_its_grading(contained):
+    """Where unshare works, each grading has its own PID namespace, which ends with it; else the grader says so."""
+    logs, printed, started = contained[1], contained[5], contained[6]
+    assert "left a process behind" in logs["leaves_a_process_behind"]
+    left = survivors(started, "left-behind-by-a-submission")
+    assert not left or "warning: grading without PID and network namespaces" in printed
+
+
+def test_without_namespaces_a_submission_killed_by_another_is_graded_again_alone(build_dir, tmp_path):
+    assignment = ASSIGNMENTS[0]
+    killer = fixture_constants(FIXTURES / "containment" / "kills_its_siblings.py")
+    folder = tmp_path / "collected"
+    folder.mkdir()
+    nbformat.write(submission_from(solution(build_dir, assignment), killer), folder / "a_kills_its_siblings.ipynb")
+    shutil.copy(solution(build_dir, assignment), folder / "b_innocent.ipynb")
+    build = shutil.copytree(build_dir, tmp_path / "build", ignore=shutil.ignore_patterns("graded"))
+    printed = course(build, "grade", folder, "--jobs", "2", "--no-namespaces")
+    assert (
+        "warning: grading without PID and network namespaces (`unshare --user --pid --net` was turned off)" in printed
+    )
+    assert "b_innocent.ipynb: ended by a signal while others were graded; grading it again alone" in printed
+    for stem in ("a_kills_its_siblings", "b_innocent"):
+        report = json.loads((build / "graded" / f"{stem}.json").read_text())
+        assert report["total"] == report["max_total"], report
+
+
+def test_submissions_of_the_same_name_from_two_folders_keep_their_own_results(build_dir, tmp_path):
+    assignment = ASSIGNMENTS[0]
+    build = shutil.copytree(build_dir, tmp_path / "build", ignore=shutil.ignore_patterns("graded"))
+    submissions = {
+        "first": build / "student" / assignment / f"{assignment}.ipynb",
+        "second": solution(build, assignment),
+    }
+    for folder, source in submissions.items():
+        (tmp_path / folder).mkdir()
+        shutil.copy(source, tmp_path / folder / f"{assignment}.ipynb")
+        course(build, "grade", tmp_path / folder / f"{assignment}.ipynb")
+    printed = course(build, "grade", tmp_path / "first" / f"{assignment}.ipynb")  # graded again: its own name
+    assert f"{assignment}.json" in printed
+    first, second = (
+        json.loads((build / "graded" / f"{stem}.json").read_text()) for stem in (assignment, f"{assignment}-2")
+    )
+    assert first["total"] == 0 and second["total"] == second["max_total"] > 0
+    assert sorted(path.name for path in (build / "graded").glob("*.json")) == [
+        f"{assignment}-2.json",
+        f"{assignment}.json",
+    ]
+    sources = (build / "graded" / "submissions.csv").read_text()
+    assert f"{assignment}-2,{tmp_path / 'second' / assignment}.ipynb" in sources
 
 
 def test_assignment_data_differs_between_seeds():
@@ -384,3 +461,32 @@ def test_assignment_data_differs_between_seeds():
     assert not np.allclose(assignment_data.tracking_scene(0).truth, assignment_data.tracking_scene(1).truth)
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         assignment_data.mixture_data(-1)
+
+
+def test_dotted_names_read_the_opcodes_of_newer_pythons(monkeypatch):
+    """3.13 loads two locals in one instruction and 3.14 borrows them; other opcodes carry numbers or nothing."""
+    spec = importlib.util.spec_from_file_location("grading_checks", ROOT / "assignments" / "grading_checks.py")
+    grading_checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(grading_checks)
+    instructions = [
+        ("LOAD_FAST_LOAD_FAST", ("X", "gm")),
+        ("LOAD_ATTR", "e_step"),
+        ("LOAD_FAST_BORROW", "np"),
+        ("LOAD_ATTR", "linalg"),
+        ("LOAD_ATTR", "norm"),
+        ("LOAD_SMALL_INT", 3),
+        ("LOAD_ATTR", "real"),
+        ("AN_OPCODE_OF_PYTHON_3_20", None),
+        ("LOAD_GLOBAL", "gmmlib"),
+    ]
+    monkeypatch.setattr(
+        grading_checks.dis,
+        "get_instructions",
+        lambda code: [SimpleNamespace(opname=opname, argval=argval) for opname, argval in instructions],
+    )
+    assert list(grading_checks._dotted_names(None)) == [
+        ("local", "X"),
+        ("local", "gm.e_step"),
+        ("local", "np.linalg.norm"),
+        ("global", "gmmlib"),
+    ]

@@ -12,9 +12,10 @@ notebook with the model answers and rubrics, and ``questions.json``). ``handout`
 their own seed set by papermill, and ``handout/seeds.csv``, the list of seeds.
 
 ``grade`` grades each notebook in a child process (``run_submission.py``, which runs the notebook and
-otter's tests itself, without a Jupyter kernel) in a fresh temporary folder, with a wall-clock limit,
-resource limits, a limit per notebook cell, per visible test and per call of a graded function, and a
-cap on the output kept. It writes
+otter's tests itself, without a Jupyter kernel) in a fresh temporary folder, in PID and network
+namespaces of its own where ``unshare`` works, with a wall-clock limit, resource limits, a limit per
+notebook cell, per visible test and per call of a graded function, and a cap on the output kept; the
+child sends its results through a pipe. It writes
 ``assignments/build/graded/<stem>.json`` per submission and, for a folder, a CSV gradebook per
 assignment; it flags submissions that share a seed, and, after ``handout``, a file named after a
 student (``ada_A1_em_from_scratch.ipynb``) whose seed is not the one handed out to them. See
@@ -38,10 +39,11 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 
 import yaml
 
-from gmmlib.outputs import generated_folder, write_generated_file
+from gmmlib.outputs import MARKER, claim_file, generated_folder, is_generated, write_generated_file
 
 TOOLS = pathlib.Path(__file__).resolve().parent
 SOURCES = TOOLS.parent
@@ -53,6 +55,11 @@ OUTPUT_LIMIT = 1_000_000
 OUTPUT_KEPT = 64_000
 #: Characters of feedback kept per failed test case.
 FEEDBACK_KEPT = 1_000
+#: Bytes of a child's results read (more is refused as not the grader's).
+RESULT_KEPT = 16_000_000
+#: Runs a command in its own user, PID and network namespaces, with its own /proc; every process in
+#: them ends with the command, even one that left its session (see ``isolation``).
+UNSHARE = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--net", "--mount-proc", "--kill-child"]
 #: ``otter`` on the command line. otter imports nbformat, which imports jsonschema, which imports
 #: rfc3987_syntax (when installed) only to offer an "iri" format check that otter never uses; compiling
 #: its grammar takes seconds. Marked absent, it is skipped (jsonschema guards that import).
@@ -112,16 +119,43 @@ def build(build_dir, check_solutions=True):
                 raise SystemExit(
                     f"otter assign failed for {notebook.name}:\n{completed.stdout[-3000:]}{completed.stderr[-6000:]}"
                 )
-            shutil.copytree(result / "student", student_root / name)
-            shutil.make_archive(str(student_root / name), "zip", student_root, name)
-            autograder = autograder_root / name
-            autograder.mkdir()
+            copy_generated(result / "student", student_root / name)
+            zip_folder(result / "student", student_root / f"{name}.zip", name)
+            autograder = generated_folder(autograder_root / name)
             (archive,) = (result / "autograder").glob(f"{name}-autograder_*.zip")
-            shutil.copy(archive, autograder / "autograder.zip")
-            shutil.copy(result / "autograder" / f"{name}.ipynb", autograder / f"{name}-solution.ipynb")
+            shutil.copyfile(archive, claim_file(autograder / "autograder.zip"))
+            shutil.copyfile(result / "autograder" / f"{name}.ipynb", claim_file(autograder / f"{name}-solution.ipynb"))
             manifest = {"assignment": name, "questions": questions_of(notebook)}
-            (autograder / "questions.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            write_generated_file(autograder / "questions.json", json.dumps(manifest, indent=2) + "\n")
     print(f"built {len(source_notebooks())} assignments: hand out {os.path.relpath(student_root)}/<assignment>")
+
+
+def copy_generated(source, destination):
+    """Copy the folder ``source`` to ``destination``, listing every folder and file in gmmlib's markers.
+
+    A rebuild then removes exactly what this copied (``generated_folder(..., clear=True)``); a file of
+    the instructor's in the way is refused, never replaced. From a folder gmmlib generated, only what
+    gmmlib generated is copied (not a file the instructor added).
+    """
+    source = pathlib.Path(source)
+    only_generated = is_generated(source)
+    destination = generated_folder(destination)
+    for path in sorted(source.iterdir()):
+        if path.name == MARKER or (only_generated and not is_generated(path)):
+            continue
+        if path.is_dir():
+            copy_generated(path, destination / path.name)
+        else:
+            shutil.copyfile(path, claim_file(destination / path.name))
+    return destination
+
+
+def zip_folder(folder, archive, name):
+    """Zip the files of ``folder`` under the folder name ``name`` into ``archive``, a generated file."""
+    with zipfile.ZipFile(claim_file(archive), "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(folder.rglob("*")):
+            zipped.write(path, pathlib.Path(name) / path.relative_to(folder))
+    return archive
 
 
 def student_seed(student, assignment):
@@ -145,8 +179,7 @@ def handout(roster, build_dir):
     for student in students:
         for folder in sorted(p for p in (pathlib.Path(build_dir) / "student").iterdir() if p.is_dir()):
             seed = student_seed(student, folder.name)
-            copy = out / student / folder.name
-            shutil.copytree(folder, copy)
+            copy = copy_generated(folder, generated_folder(out / student) / folder.name)
             notebook = copy / f"{folder.name}.ipynb"
             papermill.execute_notebook(
                 notebook,
@@ -157,7 +190,7 @@ def handout(roster, build_dir):
                 progress_bar=False,
             )
             rows.append(f"{student},{folder.name},{seed}")
-    (out / "seeds.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_generated_file(out / "seeds.csv", "\n".join(rows) + "\n")
     print(f"handed out {len(students)} copies of each assignment: {os.path.relpath(out)}/<student>")
 
 
@@ -206,13 +239,33 @@ def kill_tagged(token):
             continue
 
 
+def isolation():
+    """``UNSHARE`` if it works on this machine (unprivileged user namespaces allowed), else ``[]``."""
+    try:
+        works = subprocess.run([*UNSHARE, "true"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        works = False
+    return UNSHARE if works else []
+
+
 def run_limited(command, cwd, env, time_limit):
-    """Run ``command``; return ``(exit code or None if it ran out of time, kept output, characters dropped)``."""
+    """Run ``command`` with the write end of a pipe as its last argument, for its results.
+
+    Returns ``(exit code or None if it ran out of time, kept output, characters dropped, bytes read
+    from the pipe)``: what the process sent before it ended, which nothing it leaves behind can change.
+    """
+    results_read, results_write = os.pipe()
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,
+        [*command, str(results_write)], cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True, pass_fds=(results_write,),
     )  # fmt: skip
-    kept, dropped = io.StringIO(), [0]
+    os.close(results_write)
+    kept, dropped, results = io.StringIO(), [0], bytearray()
+
+    def collect():
+        with open(results_read, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(65536):
+                results.extend(chunk[: RESULT_KEPT + 1 - len(results)])
 
     def drain():
         reader = io.TextIOWrapper(process.stdout, encoding="utf-8", errors="replace")
@@ -221,8 +274,9 @@ def run_limited(command, cwd, env, time_limit):
             kept.write(chunk[:room])
             dropped[0] += max(len(chunk) - room, 0)
 
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
+    readers = [threading.Thread(target=target, daemon=True) for target in (drain, collect)]
+    for reader in readers:
+        reader.start()
     try:
         code = process.wait(timeout=time_limit)
     except subprocess.TimeoutExpired:
@@ -230,8 +284,31 @@ def run_limited(command, cwd, env, time_limit):
     kill_tagged(env[TOKEN_VARIABLE])
     process.kill()
     process.wait()
-    reader.join(timeout=5)
-    return code, kept.getvalue(), dropped[0]
+    for reader in readers:
+        reader.join(timeout=5)
+    return code, kept.getvalue(), dropped[0], bytes(results)
+
+
+def read_outcome(code, results, time_limit):
+    """The child's outcome from the bytes it sent: exactly one JSON object, sent by a child that ended cleanly."""
+    try:
+        if code != 0 or len(results) > RESULT_KEPT:
+            raise ValueError("not the grader's results")
+        outcome = json.loads(results.decode("utf-8"))
+        if not isinstance(outcome, dict):
+            raise ValueError("not a JSON object")
+        return outcome
+    except ValueError:
+        if code is None:
+            reason = f"grading did not finish within {time_limit:g} s, so the grader stopped it"
+        elif code == 0 and results:
+            reason = "grading sent results the grader cannot read (did the notebook write to the grader's pipe?)"
+        else:
+            reason = (
+                f"grading ended without results (exit code {code}): the notebook ended or crashed the Python "
+                "process running it (os._exit, the memory or CPU limit, a signal, ...)"
+            )
+        return {"questions": {}, "failure": reason, "cell_errors": []}
 
 
 def clean_message(message, temporary, limits):
@@ -253,7 +330,11 @@ def clean_message(message, temporary, limits):
 
 
 def grade_one(path, build_dir, limits):
-    """Grade one notebook in a child process; return ``(report, details)``."""
+    """Grade one notebook in a child process; return ``(report, details)``.
+
+    ``details["signalled"]`` says whether the child was ended by a signal (by itself, or by another
+    submission graded at the same time without the namespaces of ``isolation``).
+    """
     path = pathlib.Path(path)
     known = sorted(p.name for p in (build_dir / "autograder").iterdir() if p.is_dir())
     try:
@@ -295,21 +376,9 @@ def grade_one(path, build_dir, limits):
             "GRADING_CPU_LIMIT": str(2 * limits["time_limit"]),
         }
         submission = f"work/{assignment}.ipynb"
-        command = [sys.executable, str(TOOLS / "run_submission.py"), submission, "autograder.zip", "result.json"]
-        code, output, dropped = run_limited(command, temporary, env, limits["time_limit"])
-        try:
-            outcome = json.loads((temporary / "result.json").read_text(encoding="utf-8"))
-            if not isinstance(outcome, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError):
-            if code is None:
-                reason = f"grading did not finish within {limits['time_limit']:g} s, so the grader stopped it"
-            else:
-                reason = (
-                    f"grading ended without results (exit code {code}): the notebook ended or crashed the Python "
-                    "process running it (os._exit, the memory or CPU limit, ...)"
-                )
-            outcome = {"questions": {}, "failure": reason, "cell_errors": []}
+        command = [*limits["isolation"], sys.executable, str(TOOLS / "run_submission.py"), submission, "autograder.zip"]
+        code, output, dropped, results = run_limited(command, temporary, env, limits["time_limit"])
+        outcome = read_outcome(code, results, limits["time_limit"])
         report = {"assignment": assignment, "total": 0.0, "max_total": 0.0, "questions": {}}
         failure = outcome.get("failure")
         for question in manifest["questions"]:
@@ -343,6 +412,7 @@ def grade_one(path, build_dir, limits):
         "failure": failure,
         "cell_errors": [clean_message(str(error), temporary, limits) for error in outcome.get("cell_errors", [])][:20],
         "log": output + (f"\n[{dropped} more characters of output dropped]\n" if dropped else ""),
+        "signalled": code is not None and code < 0,
     }
     return report, details
 
@@ -441,6 +511,34 @@ def write_gradebooks(graded, graded_dir):
     return paths
 
 
+def result_stems(submissions, graded_dir):
+    """The name of each submission's JSON and log in ``graded/``: its stem, or ``<stem>-2``, ``<stem>-3``, ...
+
+    A name stays with the submission (its absolute path) that first got it, as ``graded/submissions.csv``
+    records, so that a notebook with the same name from another folder never replaces its results.
+    """
+    sources_path = graded_dir / "submissions.csv"
+    sources = {}
+    if is_generated(sources_path):
+        with sources_path.open(encoding="utf-8", newline="") as file:
+            sources = {row["result"]: row["submission"] for row in csv.DictReader(file)}
+    stems = []
+    for path in submissions:
+        source = str(path.resolve())
+        stem = next((name for name, known in sources.items() if known == source), None)
+        if stem is None:
+            stem, number = path.stem, 2
+            while stem in sources:
+                stem, number = f"{path.stem}-{number}", number + 1
+            sources[stem] = source
+        stems.append(stem)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerows([("result", "submission"), *sorted(sources.items())])
+    write_generated_file(sources_path, text.getvalue())
+    return stems
+
+
 def grade(target, build_dir, jobs, limits):
     target, build_dir = pathlib.Path(target), pathlib.Path(build_dir)
     if not (build_dir / "autograder").is_dir():
@@ -455,14 +553,30 @@ def grade(target, build_dir, jobs, limits):
     else:
         raise SystemExit(f"{target} is neither a notebook (.ipynb) nor a folder of notebooks")
     graded_dir = generated_folder(build_dir / "graded")
+    limits = {**limits, "isolation": [] if limits.get("no_namespaces") else isolation()}
+    if not limits["isolation"]:
+        print(
+            "warning: grading without PID and network namespaces (`unshare --user --pid --net` "
+            + ("was turned off" if limits.get("no_namespaces") else "does not work on this machine")
+            + "): a process a submission detaches from its session and strips of its environment may outlive "
+            "its grading, submissions may use the network, and with --jobs > 1 one may signal another "
+            "(a submission ended by a signal is graded again alone); see assignments/README.md",
+            file=sys.stderr,
+            flush=True,
+        )
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         graded = list(pool.map(lambda path: grade_one(path, build_dir, limits), submissions))
+    if jobs > 1 and not limits["isolation"]:
+        for index, (path, (_, details)) in enumerate(zip(submissions, graded)):
+            if details.get("signalled"):
+                print(f"{details['submission']}: ended by a signal while others were graded; grading it again alone")
+                graded[index] = grade_one(path, build_dir, limits)
     handed_out = handed_out_seeds(build_dir)
-    for report, details in graded:
+    for stem, (report, details) in zip(result_stems(submissions, graded_dir), graded):
         if report is not None:
             details["seed_note"] = seed_note(details["submission"], report["assignment"], details["seed"], handed_out)
-        json_path = graded_dir / f"{pathlib.Path(details['submission']).stem}.json"
+        json_path = graded_dir / f"{stem}.json"
         if report is not None:
             write_generated_file(json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
             write_generated_file(json_path.with_suffix(".log"), details["log"])
@@ -496,6 +610,9 @@ def main(argv=None):
     )
     grade_parser.add_argument("--memory-limit", type=float, default=6.0, help="GiB of address space (default 6)")
     grade_parser.add_argument("--file-size-limit", type=float, default=64.0, help="MiB per file written (default 64)")
+    grade_parser.add_argument(
+        "--no-namespaces", action="store_true", help="grade without unshare's PID and network namespaces"
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "build":
         build(arguments.build_dir, check_solutions=not arguments.no_solution_check)
@@ -511,6 +628,7 @@ def main(argv=None):
             "memory_limit": int(arguments.memory_limit * 2**30),
             "file_size_limit": int(arguments.file_size_limit * 2**20),
             "matplotlib_dir": matplotlib.get_cachedir(),
+            "no_namespaces": arguments.no_namespaces,
         }
         grade(arguments.target, arguments.build_dir, max(arguments.jobs, 1), limits)
 

@@ -1,6 +1,6 @@
 """Grade one submission, in the child process that ``course.py grade`` starts for it.
 
-    python run_submission.py SUBMISSION.ipynb AUTOGRADER.zip RESULT.json
+    python run_submission.py SUBMISSION.ipynb AUTOGRADER.zip RESULT_FD
 
 First it caps its own resources (inherited by anything the submission starts): address space, size
 of any file written, CPU time, no core files. It unpacks the autograder's tests and files
@@ -16,11 +16,15 @@ tests of ``q``, visible and hidden, against the notebook's namespace at that poi
 :class:`~otter.execute.Checker` runs at the end the tests that no cell checked. Hidden tests limit
 each call of a student's function themselves (``grading_checks.call``); visible tests call the
 functions directly, so each visible test gets the same time limit here. The outcome of every test
-case is written to ``RESULT.json``:
+case is written, once, as JSON to the pipe ``RESULT_FD`` that the grader reads:
 
     {"questions": {name: [{"name", "points", "hidden", "passed", "message"}, ...]},
      "failure": null or why no test results exist,
      "cell_errors": ["cell 12: NameError: ...", ...]}
+
+and the process ends at once with ``os._exit``, so that no exit hook the submission registered
+(``atexit``, a ``finally`` of its own) runs after the results are sent. The pipe is not inherited by
+the programs the submission starts; the grader refuses anything but exactly one JSON object.
 """
 
 import glob
@@ -106,6 +110,7 @@ def limit_visible_tests(time_limit):
     otter 7.0.0 (pinned in pyproject.toml) runs each test case of an exception-based test file
     through ``test_case.call_func``; this wraps that method.
     """
+    from grading_checks import GradingLimitExceeded
     from otter.test_files.exception_test import test_case
 
     run_test_case = test_case.call_func
@@ -117,8 +122,12 @@ def limit_visible_tests(time_limit):
             f"the visible test {self.name} did not finish within {CALL_TIME_LIMIT:g} s, so the grader stopped it "
             "(does a function it calls loop forever?)"
         )
-        with time_limit(CALL_TIME_LIMIT, message):
-            return run_test_case(self, global_environment)
+        try:
+            with time_limit(CALL_TIME_LIMIT, message):
+                return run_test_case(self, global_environment)
+        except GradingLimitExceeded as stopped:  # a BaseException, which otter's test runner would not catch
+            # otter finds the test's line in the traceback: the failure keeps the limit's traceback
+            raise AssertionError(str(stopped)).with_traceback(stopped.__traceback__) from None
 
     test_case.call_func = call_func_within_limit
 
@@ -128,6 +137,8 @@ def execute(notebook, shell, time_limit, streams):
 
     N counts the notebook's code cells from 1, skipped ones included.
     """
+    from grading_checks import GradingLimitExceeded
+
     errors = []
     code_cells = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):
@@ -142,15 +153,31 @@ def execute(notebook, shell, time_limit, streams):
             with time_limit(CELL_TIME_LIMIT, message):
                 result = shell.run_cell(source, store_history=False)
             error = result.error_before_exec or result.error_in_exec
-        except Exception as raised:  # the time limit struck outside the cell's own code
+        except (Exception, GradingLimitExceeded) as raised:  # the time limit struck outside the cell's own code
             error = raised
         if error is not None:
             errors.append(f"cell {number}: {type(error).__name__}: {str(error)[:200]}")
     return errors
 
 
-def main(submission, autograder, result_path):
-    submission, autograder, result_path = (pathlib.Path(p).resolve() for p in (submission, autograder, result_path))
+def send_and_exit(outcome, result_fd):
+    """Write ``outcome`` to the grader's pipe and end this process at once, skipping every exit hook."""
+    data = json.dumps(outcome).encode("utf-8")
+    while data:
+        data = data[os.write(result_fd, data) :]
+    os.close(result_fd)
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
+
+
+def main(submission, autograder, result_fd):
+    result_fd = int(result_fd)
+    os.set_inheritable(result_fd, False)  # the programs a submission starts do not get the grader's pipe
+    submission, autograder = (pathlib.Path(p).resolve() for p in (submission, autograder))
     limit_resources()
     grader = autograder.parent / "grader"
     with zipfile.ZipFile(autograder) as archive:
@@ -160,7 +187,7 @@ def main(submission, autograder, result_path):
     sys.path.append(str(grader))
     sys.modules.setdefault("rfc3987_syntax", None)  # a slow import otter never uses (see course.OTTER)
 
-    from grading_checks import time_limit
+    from grading_checks import GradingLimitExceeded, time_limit
     from otter import Notebook
     from otter.execute import Checker
     from otter.test_files import GradingResults
@@ -180,7 +207,7 @@ def main(submission, autograder, result_path):
         for test_path in sorted(glob.glob(os.path.join(tests, "*.py"))):
             Checker.check_if_not_already_checked(test_path, shell.user_ns)
         results = GradingResults(Checker.get_results())
-    except Exception as error:  # the submission may break the grading in any way: report it, whatever it is
+    except (Exception, GradingLimitExceeded) as error:  # the submission may break the grading in any way
         outcome["failure"] = f"the notebook's tests did not run to the end: {type(error).__name__}: {error}"
     else:
         for name, test_file in results.results.items():
@@ -194,8 +221,7 @@ def main(submission, autograder, result_path):
                 }
                 for result in test_file.test_case_results
             ]
-    with open(result_path, "w", encoding="utf-8") as file:
-        json.dump(outcome, file)
+    send_and_exit(outcome, result_fd)
 
 
 if __name__ == "__main__":
