@@ -275,11 +275,39 @@ def test_tracker_deletes_a_track_whose_object_leaves():
         (dict(birth_prior=1.0), r"birth_prior must be in \(0, 1\)"),
         (dict(prune_threshold=0.6), "prune_threshold must be below existence_threshold"),
         (dict(min_birth_detections=0), "min_birth_detections must be >= 1"),
+        # A clutter rate of 0 makes any stray point certain proof of an object (duplicate tracks).
+        (dict(clutter_rate=0.0), "clutter_rate must be > 0"),
     ],
 )
 def test_tracker_rejects_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         EMTracker(**{"background_volume": 1e4, **kwargs}).run([np.zeros((1, 2))])
+
+
+@pytest.mark.parametrize(
+    "name, value, error, message",
+    [
+        ("measurement_variance", -1.0, ValueError, "measurement_variance must be > 0, got -1.0"),
+        ("measurement_variance", np.nan, ValueError, "measurement_variance must be finite, got nan"),
+        ("process_noise", -0.1, ValueError, "process_noise must be >= 0"),
+        ("clutter_rate", 0.0, ValueError, "clutter_rate must be > 0"),
+        ("points_per_object", np.inf, ValueError, "points_per_object must be finite"),
+        ("detection_probability", 2.0, ValueError, r"detection_probability must be in \(0, 1\], got 2.0"),
+        ("survival_probability", 0.0, ValueError, "survival_probability must be > 0"),
+        ("birth_velocity_variance", "1", TypeError, "birth_velocity_variance must be a real number"),
+    ],
+)
+def test_tracking_model_refuses_bad_parameters(name, value, error, message):
+    # track(detections, model) used to answer these with a LinAlgError, an empty result or warnings.
+    with pytest.raises(error, match=message):
+        TrackingModel(**(vars(MODEL) | {name: value}))
+
+
+def test_track_wants_a_tracking_model():
+    frames = [np.zeros((2, 2))]
+    assert len(EMTracker(1e4).track(frames, MODEL).frames) == 1
+    with pytest.raises(TypeError, match="model must be a TrackingModel, got dict"):
+        EMTracker(1e4).track(frames, vars(MODEL))
 
 
 def test_tracker_rejects_non_finite_detections():

@@ -5,6 +5,8 @@ Each raises ``ValueError`` or ``TypeError`` naming the argument, what it receive
 
 import numpy as np
 
+from .._validation import check_scalar
+
 #: Identities must fit a signed 64-bit integer (larger ones would wrap around and collide).
 MAX_IDENTITY = 2**63
 
@@ -54,3 +56,11 @@ def check_points(points, name, n_columns=None):
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got NaN or inf in an array of shape {array.shape}")
     return array
+
+
+def check_probability(value, name, open_above=False):
+    """A probability in (0, 1], or in (0, 1) when ``open_above``."""
+    value = check_scalar(value, name, float, minimum=0, include_minimum=False)
+    if value > 1 or (open_above and value == 1):
+        raise ValueError(f"{name} must be in (0, 1{')' if open_above else ']'}, got {value!r}")
+    return value

@@ -34,6 +34,7 @@ from ..blas import single_threaded_blas
 from ..em_loop import run_em
 from ..gaussian import LOG_2PI
 from . import learning
+from ._checks import check_probability
 from .motion import constant_velocity_model, kalman_predict, kalman_update_weighted_mean
 from .scenario import paths_by_identity
 
@@ -402,24 +403,29 @@ def _log_odds(probability):
 # -- the tracker ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrackingModel:
-    """The parameters of the tracker's model, given or learned.
+    """The parameters of the tracker's model, given or learned; checked when made.
 
     Attributes
     ----------
     measurement_variance : float
-        ``sigma^2``: ``R = sigma^2 I``.
+        ``sigma^2 > 0``: ``R = sigma^2 I``.
     process_noise : float
-        ``q`` of :func:`gmmlib.tracking.motion.constant_velocity_model`.
+        ``q >= 0`` of :func:`gmmlib.tracking.motion.constant_velocity_model`.
     clutter_rate : float
-        ``lambda_c``, the mean number of clutter detections per frame.
+        ``lambda_c > 0``, the mean number of clutter detections per frame.
     points_per_object : float
-        ``lambda``, the mean number of detections of a detected object.
+        ``lambda > 0``, the mean number of detections of a detected object.
     detection_probability : float
-        ``P_D``.
+        ``P_D`` in (0, 1].
     birth_velocity_variance : float
-        ``sigma_v^2``, the prior variance of a newborn's velocity per coordinate.
+        ``sigma_v^2 > 0``, the prior variance of a newborn's velocity per coordinate.
     survival_probability : float
-        ``p_S``, the probability that an object present in a frame is still present in the next.
+        ``p_S`` in (0, 1], the probability that an object present in a frame is still present in the next.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If a parameter is not a finite real number in its range.
     """
 
     measurement_variance: float
@@ -429,6 +435,13 @@ class TrackingModel:
     detection_probability: float
     birth_velocity_variance: float
     survival_probability: float
+
+    def __post_init__(self):
+        for name in ("measurement_variance", "clutter_rate", "points_per_object", "birth_velocity_variance"):
+            check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
+        check_scalar(self.process_noise, "process_noise", float, minimum=0)
+        for name in ("detection_probability", "survival_probability"):
+            check_probability(getattr(self, name), name)
 
 
 @dataclass
@@ -595,7 +608,7 @@ class EMTracker:
         ``q`` of the constant-velocity model (:func:`gmmlib.tracking.motion.constant_velocity_model`).
         None: learned, from ``0.1 sigma^2``.
     clutter_rate : float or None, default=None
-        Mean number ``lambda_c`` of clutter detections per frame. None: learned, from half the
+        Mean number ``lambda_c > 0`` of clutter detections per frame. None: learned, from half the
         mean number of detections per frame.
     birth_velocity_sigma : float or None, default=None
         Prior standard deviation of a new track's velocity, per coordinate, per frame. None:
@@ -692,27 +705,19 @@ class EMTracker:
 
     def _check_parameters(self):
         check_scalar(self.background_volume, "background_volume", float, minimum=0, include_minimum=False)
-        for name in ("measurement_sigma", "points_per_object", "birth_velocity_sigma"):
+        for name in ("measurement_sigma", "points_per_object", "birth_velocity_sigma", "clutter_rate"):
             if getattr(self, name) is not None:
                 check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
-        for name in ("process_noise", "clutter_rate"):
+        if self.process_noise is not None:
+            check_scalar(self.process_noise, "process_noise", float, minimum=0)
+        for name in ("detection_probability", "survival_probability"):
             if getattr(self, name) is not None:
-                check_scalar(getattr(self, name), name, float, minimum=0)
+                check_probability(getattr(self, name), name)
         check_scalar(self.birth_gate, "birth_gate", float, minimum=0, include_minimum=False)
-        for name in (
-            "detection_probability",
-            "survival_probability",
-            "existence_threshold",
-            "birth_prior",
-            "prune_threshold",
-            "restart_threshold",
-        ):
-            if getattr(self, name) is None and name in ("detection_probability", "survival_probability"):
-                continue
-            value = check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
-            open_above = name in ("birth_prior", "prune_threshold")
-            if value > 1 or (open_above and value == 1):
-                raise ValueError(f"{name} must be in (0, 1{')' if open_above else ']'}, got {value!r}")
+        for name in ("existence_threshold", "restart_threshold"):
+            check_probability(getattr(self, name), name)
+        for name in ("birth_prior", "prune_threshold"):
+            check_probability(getattr(self, name), name, open_above=True)
         if self.prune_threshold >= self.existence_threshold:
             raise ValueError(
                 f"prune_threshold must be below existence_threshold, got {self.prune_threshold!r} "
@@ -819,6 +824,8 @@ class EMTracker:
         TrackingResult
         """
         self._check_parameters()
+        if not isinstance(model, TrackingModel):
+            raise TypeError(f"model must be a TrackingModel, got {type(model).__name__}")
         frames = check_detections(detections)
         n_position = frames[0].shape[1]
         transition, process_covariance = constant_velocity_model(model.process_noise, n_dimensions=n_position)
