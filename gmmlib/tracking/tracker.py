@@ -20,6 +20,7 @@ object, the detection probability and the newborns' velocity spread) by EM over 
 Derived and evaluated in ``notebooks/05_multi_object_tracking.ipynb``.
 """
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -444,6 +445,18 @@ class TrackingModel:
             check_probability(getattr(self, name), name)
 
 
+#: The tracker's public name (``EMTracker`` argument and fitted attribute) of each :class:`TrackingModel` field.
+PARAMETER_NAMES = {
+    "measurement_variance": "measurement_sigma",
+    "process_noise": "process_noise",
+    "clutter_rate": "clutter_rate",
+    "points_per_object": "points_per_object",
+    "detection_probability": "detection_probability",
+    "birth_velocity_variance": "birth_velocity_sigma",
+    "survival_probability": "survival_probability",
+}
+
+
 @dataclass
 class Tracks:
     """The tracks alive: identities, Kalman states and existence probabilities."""
@@ -651,6 +664,10 @@ class EMTracker:
         nothing is learned).
     n_learning_iter_ : int
     learning_converged_ : bool
+    learned_parameters_ : tuple of str
+        The parameters (argument names) some learning pass had data for. The others left as None
+        keep their start values: an update without data (no established track) is skipped, and
+        :meth:`run` warns (:class:`gmmlib.tracking.learning.NotLearnedWarning`).
 
     Examples
     --------
@@ -785,9 +802,12 @@ class EMTracker:
             objective = sum(record.fit.objective[-1] for record in result.frames) / n_detections
             return result, objective
 
+        learned = set()  # the parameters some M-step had data for; the others keep their start values
+
         def m_step(result, model):
-            statistics = learning.sequence_statistics(result, self.existence_threshold)
-            return replace(learning.update_model(statistics, model), **fixed)
+            updates = learning.model_updates(learning.sequence_statistics(result, self.existence_threshold))
+            learned.update(name for name in updates if name not in fixed)
+            return replace(model, **(updates | fixed))
 
         learns = len(fixed) < len(TrackingModel.__dataclass_fields__)
         learning_run = run_em(
@@ -808,6 +828,17 @@ class EMTracker:
         self.detection_probability_ = self.model_.detection_probability
         self.birth_velocity_sigma_ = float(np.sqrt(self.model_.birth_velocity_variance))
         self.survival_probability_ = self.model_.survival_probability
+        self.learned_parameters_ = tuple(PARAMETER_NAMES[name] for name in PARAMETER_NAMES if name in learned)
+        never_learned = [PARAMETER_NAMES[name] for name in PARAMETER_NAMES if name not in learned | fixed.keys()]
+        if self.n_learning_iter_ and never_learned:
+            start_values = ", ".join(f"{name}={getattr(self, name + '_'):.4g}" for name in never_learned)
+            warnings.warn(
+                f"no learning pass established a track (reported in at least {learning.MIN_REPORTED_FRAMES} frames) "
+                f"that measured {', '.join(never_learned)}: not learned, they keep their start values "
+                f"({start_values}); learned_parameters_ lists the parameters learned from the data",
+                learning.NotLearnedWarning,
+                stacklevel=2,
+            )
         return self.track(frames, self.model_)
 
     # -- tracking: one pass with a given model -------------------------------------------------------
