@@ -13,7 +13,6 @@ from gmmlib.tracking import (
     kalman_update_weighted_mean,
     learning,
     rts_smooth,
-    scenario_from_trajectories,
     simulate_detections,
     simulate_scenario,
 )
@@ -162,20 +161,6 @@ def test_a_sequence_without_an_established_track_learns_only_the_clutter_rate():
     start = tracker._initial_model(scenario.detections)
     assert replace(tracker.model_, clutter_rate=start.clutter_rate) == start  # the rest kept their start values
     assert tracker.clutter_rate_ != start.clutter_rate
-
-
-def test_a_person_standing_still_in_a_small_region_is_learned(tmp_path):
-    # The clutter's region is the file's bounding box widened by 3 sigma: 0.9 m square. The nearest-neighbour
-    # start used to be sigma / 5 there; no track formed and the notebook's learning updates divided by zero.
-    path = tmp_path / "standing.txt"
-    path.write_text("".join(f"{10 * t} 1 3.0 2.0\n" for t in range(20)))
-    scenario = scenario_from_trajectories(path, measurement_sigma=0.15, clutter_per_frame=0.0, random_state=0)
-    start = learning.initial_measurement_sigma(scenario.detections, scenario.background_volume)
-    assert 0.15 / 2 < start < 0.15 * 2
-    tracker = EMTracker(scenario.background_volume)
-    result = tracker.run(scenario.detections)
-    assert len(tracker.learned_parameters_) == 7 and tracker.measurement_sigma_ == pytest.approx(0.15, rel=0.25)
-    assert sum(len(ids) for ids in result.track_ids) >= 18
 
 
 @pytest.mark.parametrize("sigma", [0.15, 1.0, 30.0])

@@ -44,7 +44,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.spatial import cKDTree
+from scipy.spatial.distance import pdist, squareform
 from scipy.special import gammaln
 
 from ..em_loop import run_em
@@ -177,58 +177,26 @@ def first_velocity_moment(means, covariances, n_position):
 
 
 def initial_measurement_sigma(frames, background_volume):
-    """A start for ``sigma``: a mixture fit of the detections' nearest-neighbour distances.
+    """A start for ``sigma`` from nearest-neighbour distances within frames.
 
-    In a frame of ``n`` detections in ``d`` dimensions, the distance ``r`` from a detection to its
-    nearest neighbour is, for a point of an object, about its distance to another point of the
-    object, ``chi_d`` of scale ``s`` (Rayleigh in 2-D):
-    ``f_o(r) = r^(d-1) exp(-r^2 / 2 s^2) / (2^(d/2 - 1) Gamma(d/2) s^d)``; for a clutter point, the
-    nearest-neighbour distance of a Poisson process of intensity ``rho = (n - 1) / V``:
-    ``f_c(r) = d kappa_d rho r^(d-1) exp(-kappa_d rho r^d)``, ``kappa_d`` the volume of the unit
-    ball. EM fits ``pi f_o + (1 - pi) f_c`` (``s^2 = sum w r^2 / (d sum w)`` with ``w`` the
-    responsibilities of ``f_o``), from starts at the 5, 25 and 50 % quantiles of ``r``. A scale above
-    the clutter's own, ``(kappa_d rho)^(-1/d)``, fits the tail of the clutter's distances (the
-    Poisson law ignores the region's edges), not objects: the most likely fit below it is kept, else
-    that scale. ``s`` is about ``sigma`` (the nearest of ``k`` other points of an object is at scale
-    ``sigma sqrt(2 / k)``); EM over the sequence refines it.
-
-    Returns
-    -------
-    float
-        ``s``; ``V^(1/d) / 100`` when no frame has two distinct detections.
+    A detection whose nearest neighbour in its frame is closer than clutter would put one (the
+    chance of a clutter neighbour that close, ``1 - exp(-n |B(r)| / V)`` with ``n`` the frame's
+    detections, below 5 %) is taken as a point of an object; the median of those distances is
+    about ``sigma`` for a few points per object. EM refines it.
     """
-    n_position = frames[0].shape[1]
-    distances, intensities = [], []
+    kept = []
     for points in frames:
-        if len(points) >= 2:
-            distances.append(cKDTree(points).query(points, k=2)[0][:, 1])
-            intensities.append(np.full(len(points), (len(points) - 1) / background_volume))
-    distances = np.concatenate(distances) if distances else np.empty(0)
-    positive = distances > 0
-    if not np.any(positive):
-        return float(background_volume ** (1 / n_position) / 100)
-    r, rho = distances[positive], np.concatenate(intensities)[positive]
-    log_ball = n_position / 2 * np.log(np.pi) - gammaln(n_position / 2 + 1)
-    log_r = (n_position - 1) * np.log(r)
-    log_clutter = np.log(n_position * rho) + log_ball + log_r - rho * np.exp(log_ball) * r**n_position
-    log_object_constant = log_r - (n_position / 2 - 1) * np.log(2) - gammaln(n_position / 2)
-
-    def e_step(parameters):
-        weight, variance = parameters
-        log_object = np.log(weight) + log_object_constant - r**2 / (2 * variance) - n_position / 2 * np.log(variance)
-        log_density = np.logaddexp(log_object, np.log1p(-weight) + log_clutter)
-        return np.exp(log_object - log_density), float(np.mean(log_density))
-
-    def m_step(resp, parameters):
-        weight = min(max(float(resp.mean()), 1e-9), 1 - 1e-9)
-        return weight, float(resp @ r**2 / (n_position * max(resp.sum(), 1e-300))) or parameters[1]
-
-    clutter_scale = float(np.exp(-(log_ball + np.log(np.mean(rho))) / n_position))
-    fits = [
-        run_em(e_step, m_step, (0.5, start**2), max_iter=200, tol=1e-9) for start in np.quantile(r, [0.05, 0.25, 0.5])
-    ]
-    below = [fit for fit in fits if np.sqrt(fit.parameters[1]) <= clutter_scale]
-    return float(np.sqrt(max(below, key=lambda fit: fit.lower_bound).parameters[1])) if below else clutter_scale
+        if len(points) < 2:
+            continue
+        n_position = points.shape[1]
+        distances = squareform(pdist(points))
+        np.fill_diagonal(distances, np.inf)
+        nearest = distances.min(axis=1)
+        ball = np.pi ** (n_position / 2) / np.exp(gammaln(n_position / 2 + 1)) * nearest**n_position
+        kept.append(nearest[-np.expm1(-len(points) * ball / background_volume) < 0.05])
+    kept = np.concatenate(kept) if kept else np.empty(0)
+    kept = kept[kept > 0]
+    return float(np.median(kept)) if len(kept) else float(background_volume ** (1 / 2) / 100)
 
 
 def _track_histories(result):
