@@ -7,12 +7,13 @@ import pytest
 
 from gmmlib.tracking import (
     EMTracker,
-    NotLearnedWarning,
+    LearningWarning,
     constant_velocity_model,
     kalman_predict,
     kalman_update_weighted_mean,
     learning,
     rts_smooth,
+    scenario_from_trajectories,
     simulate_detections,
     simulate_scenario,
 )
@@ -144,7 +145,7 @@ def test_a_sequence_without_an_established_track_learns_only_the_clutter_rate():
     ids, positions = [np.array([0]), np.array([1])], [np.array([[10.0, 10.0]]), np.array([[30.0, 30.0]])]
     scenario = simulate_detections(ids, positions, ((0, 40), (0, 40)), clutter_per_frame=5.0, random_state=0)
     tracker = EMTracker(scenario.background_volume, learning_max_iter=2)
-    with pytest.warns(NotLearnedWarning, match="measurement_sigma, process_noise, points_per_object"):
+    with pytest.warns(LearningWarning, match="measurement_sigma, process_noise, points_per_object"):
         result = tracker.run(scenario.detections)
     statistics = learning.sequence_statistics(result)
     assert statistics.n_births == 0 and tracker.learned_parameters_ == ("clutter_rate",)
@@ -161,6 +162,24 @@ def test_a_sequence_without_an_established_track_learns_only_the_clutter_rate():
     start = tracker._initial_model(scenario.detections)
     assert replace(tracker.model_, clutter_rate=start.clutter_rate) == start  # the rest kept their start values
     assert tracker.clutter_rate_ != start.clutter_rate
+
+
+def test_a_sigma_start_that_forms_no_track_warns(tmp_path):
+    # A person standing still in a file: the clutter's region is its bounding box widened by 3 sigma (0.9 m
+    # square), where the nearest-neighbour start is sigma / 5 and no track forms. run used to stop on a
+    # division by zero; it now says that nothing was tracked or learned, and what to give.
+    path = tmp_path / "standing.txt"
+    path.write_text("".join(f"{10 * t} 1 3.0 2.0\n" for t in range(20)))
+    scenario = scenario_from_trajectories(path, measurement_sigma=0.15, clutter_per_frame=0.0, random_state=0)
+    tracker = EMTracker(scenario.background_volume)
+    with pytest.warns(LearningWarning) as records:
+        result = tracker.run(scenario.detections)
+    messages = [str(record.message) for record in records]
+    assert any(message.startswith("no learning pass established a track") for message in messages), messages
+    assert any("no track was reported in any frame" in message for message in messages), messages
+    assert not any(len(ids) for ids in result.track_ids) and "measurement_sigma" not in tracker.learned_parameters_
+    given = EMTracker(scenario.background_volume, 0.15)
+    assert sum(len(ids) for ids in given.run(scenario.detections).track_ids) >= 18
 
 
 @pytest.mark.parametrize("sigma", [0.15, 1.0, 30.0])

@@ -53,8 +53,8 @@ from ..gaussian import LOG_2PI
 from .motion import constant_velocity_model, kalman_predict, kalman_update_weighted_mean, rts_smooth
 
 
-class NotLearnedWarning(GmmlibWarning):
-    """EM over the sequence found no data for a parameter (no established track): it keeps its start value."""
+class LearningWarning(GmmlibWarning):
+    """EM over the sequence had no track to learn from: a parameter kept its start value, or no track formed."""
 
 
 #: Tracks reported for fewer frames do not enter the statistics (clutter that lived briefly).

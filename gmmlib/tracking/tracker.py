@@ -667,7 +667,8 @@ class EMTracker:
     learned_parameters_ : tuple of str
         The parameters (argument names) some learning pass had data for. The others left as None
         keep their start values: an update without data (no established track) is skipped, and
-        :meth:`run` warns (:class:`gmmlib.tracking.learning.NotLearnedWarning`).
+        :meth:`run` warns (:class:`gmmlib.tracking.learning.LearningWarning`), as it does when the
+        last pass reports no track at all.
 
     Examples
     --------
@@ -810,10 +811,11 @@ class EMTracker:
             return replace(model, **(updates | fixed))
 
         learns = len(fixed) < len(TrackingModel.__dataclass_fields__)
+        start = self._initial_model(frames)
         learning_run = run_em(
             e_step,
             m_step,
-            self._initial_model(frames),
+            start,
             max_iter=self.learning_max_iter if learns else 0,
             tol=self.learning_tol,
         )
@@ -836,10 +838,20 @@ class EMTracker:
                 f"no learning pass established a track (reported in at least {learning.MIN_REPORTED_FRAMES} frames) "
                 f"that measured {', '.join(never_learned)}: not learned, they keep their start values "
                 f"({start_values}); learned_parameters_ lists the parameters learned from the data",
-                learning.NotLearnedWarning,
+                learning.LearningWarning,
                 stacklevel=2,
             )
-        return self.track(frames, self.model_)
+        result = self.track(frames, self.model_)
+        if not any(len(ids) for ids in result.track_ids):
+            sigma_start = np.sqrt(start.measurement_variance)
+            warnings.warn(
+                f"no track was reported in any frame (measurement_sigma {self.measurement_sigma_:.4g}, "
+                f"{'given' if 'measurement_variance' in fixed else f'learned from a start of {sigma_start:.4g}'}); "
+                "if the objects' spread is known, give measurement_sigma",
+                learning.LearningWarning,
+                stacklevel=2,
+            )
+        return result
 
     # -- tracking: one pass with a given model -------------------------------------------------------
     def track(self, detections, model):
