@@ -35,7 +35,7 @@ from ..blas import single_threaded_blas
 from ..em_loop import run_em
 from ..gaussian import LOG_2PI
 from . import learning
-from ._checks import check_probability
+from ._checks import check_points, check_probability
 from .motion import constant_velocity_model, kalman_predict, kalman_update_weighted_mean
 from .scenario import paths_by_identity
 
@@ -57,8 +57,6 @@ class FrameFit:
         Responsibilities at the returned means, the background column last.
     log_component_density : ndarray of shape (n_detections, n_tracks)
         ``log N(z_i | mu_k, R)`` at the returned means.
-    log_density : ndarray of shape (n_detections,)
-        ``log p(z_i)`` under the returned mixture.
     objective : list of float
         Log-posterior ``sum_i log p(z_i) + sum_k log N(mu_k | H m_k, H P_k H^T)`` at each E-step;
         MAP-EM never decreases it.
@@ -71,7 +69,6 @@ class FrameFit:
     weights: np.ndarray
     resp: np.ndarray
     log_component_density: np.ndarray
-    log_density: np.ndarray
     objective: list
     measurement_covariance: np.ndarray
 
@@ -167,7 +164,7 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
 
     Returns
     -------
-    statistics : tuple (resp, log_component_density, log_density)
+    statistics : tuple (resp, log_component_density)
     objective : float
         ``sum_i log p(z_i) + sum_k log N(mu_k | H m_k, H P_k H^T)``.
     """
@@ -178,7 +175,7 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
         log_joint = np.hstack([log_component_density, np.full((len(detections), 1), log_background)]) + np.log(weights)
     log_density, resp = _normalise_rows(log_joint)
     objective = float(log_density.sum()) + log_prior_density(positions, prior_means, prior_covariances)
-    return (resp, log_component_density, log_density), objective
+    return (resp, log_component_density), objective
 
 
 def frame_m_step(detections, resp, predicted_means, predicted_covariances, measurement_covariance):
@@ -277,7 +274,7 @@ def map_em_frame(
         return frame_m_step(detections, statistics[0], predicted_means, predicted_covariances, measurement.covariance)
 
     run = run_em(e_step, m_step, start, max_iter=max_iter if n_detections else 0, tol=tol * n_detections)
-    (resp, log_component_density, log_density), objective = e_step(run.parameters)
+    (resp, log_component_density), objective = e_step(run.parameters)
     state_means, state_covariances, weights = run.parameters
     return FrameFit(
         state_means,
@@ -285,7 +282,6 @@ def map_em_frame(
         weights,
         resp,
         log_component_density,
-        log_density,
         [*run.lower_bounds, objective],
         measurement.covariance,
     )
@@ -313,6 +309,12 @@ def birth_clusters(points, radius, min_points):
     _, labels = connected_components(adjacency.tocsr(), directed=False)
     sizes = np.bincount(labels)
     return [np.flatnonzero(labels == label) for label in np.unique(labels) if sizes[label] >= min_points]
+
+
+def cluster_means(points, clusters):
+    """The centroids, of shape (n_clusters, d), and the sizes of the clusters of :func:`birth_clusters`."""
+    centroids = np.array([points[c].mean(axis=0) for c in clusters]).reshape(-1, points.shape[1])
+    return centroids, np.array([len(c) for c in clusters], dtype=int)
 
 
 def extended_object_log_ratio(log_density, log_rest, points_per_object, detection_probability):
@@ -438,11 +440,20 @@ class TrackingModel:
     survival_probability: float
 
     def __post_init__(self):
-        for name in ("measurement_variance", "clutter_rate", "points_per_object", "birth_velocity_variance"):
-            check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
-        check_scalar(self.process_noise, "process_noise", float, minimum=0)
-        for name in ("detection_probability", "survival_probability"):
-            check_probability(getattr(self, name), name)
+        for name in self.__dataclass_fields__:
+            check_model_parameter(getattr(self, name), name)
+
+
+def check_model_parameter(value, name):
+    """A parameter of the model, in :class:`TrackingModel`'s or :class:`EMTracker`'s name.
+
+    ``q >= 0``; the probabilities in (0, 1]; the others (variances, sigmas, rates) > 0.
+    """
+    if name == "process_noise":
+        return check_scalar(value, name, float, minimum=0)
+    if name.endswith("probability"):
+        return check_probability(value, name)
+    return check_scalar(value, name, float, minimum=0, include_minimum=False)
 
 
 #: The tracker's public name (``EMTracker`` argument and fitted attribute) of each :class:`TrackingModel` field.
@@ -547,32 +558,19 @@ def check_detections(detections, name="detections"):
         frames = list(detections)
     except TypeError:
         raise TypeError(f"{name} must be a sequence of arrays of shape (n_detections, d), got {detections!r}") from None
-    arrays, n_position = [], None
-    for t, points in enumerate(frames):
-        try:
-            array = np.asarray(points, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name}[{t}] must be a numeric array of shape (n_detections, d)") from None
-        if array.size == 0 and array.ndim <= 2:
-            arrays.append(array.reshape(0, array.shape[1] if array.ndim == 2 else 0))
-            continue
-        if array.ndim != 2:
-            raise ValueError(f"{name}[{t}] must have shape (n_detections, d), got shape {array.shape}")
-        if n_position is None:
-            n_position = array.shape[1]
-        elif array.shape[1] != n_position:
+    if not frames:
+        raise ValueError(f"{name} must hold at least one frame, got none")
+    arrays = [check_points(points, f"{name}[{t}]") for t, points in enumerate(frames)]
+    n_position = next((array.shape[1] for array in arrays if len(array)), None)
+    if n_position is None:
+        raise ValueError(f"{name} holds no detection in any frame: nothing to track")
+    for t, array in enumerate(arrays):
+        if len(array) and array.shape[1] != n_position:
             raise ValueError(
                 f"{name}[{t}] has {array.shape[1]} columns but earlier frames have {n_position}: "
                 f"every frame must have shape (n_detections, {n_position})"
             )
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name}[{t}] must be finite (frame {t} holds NaN or inf)")
-        arrays.append(array)
-    if not arrays:
-        raise ValueError(f"{name} must hold at least one frame, got none")
-    if n_position is None:
-        raise ValueError(f"{name} holds no detection in any frame: nothing to track")
-    return [a.reshape(0, n_position) if a.size == 0 else a for a in arrays]
+    return [array if len(array) else array.reshape(0, n_position) for array in arrays]
 
 
 class EMTracker:
@@ -609,7 +607,7 @@ class EMTracker:
     Parameters
     ----------
     background_volume : float
-        Area ``V`` of the region the clutter covers.
+        Volume ``V`` of the region the clutter covers (its area for 2-D detections).
     measurement_sigma : float or None, default=None
         Spread of an object's detections about its position, per coordinate: ``R = sigma^2 I``.
         None: learned, starting from :func:`gmmlib.tracking.learning.initial_measurement_sigma`.
@@ -723,14 +721,9 @@ class EMTracker:
 
     def _check_parameters(self):
         check_scalar(self.background_volume, "background_volume", float, minimum=0, include_minimum=False)
-        for name in ("measurement_sigma", "points_per_object", "birth_velocity_sigma", "clutter_rate"):
+        for name in PARAMETER_NAMES.values():
             if getattr(self, name) is not None:
-                check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
-        if self.process_noise is not None:
-            check_scalar(self.process_noise, "process_noise", float, minimum=0)
-        for name in ("detection_probability", "survival_probability"):
-            if getattr(self, name) is not None:
-                check_probability(getattr(self, name), name)
+                check_model_parameter(getattr(self, name), name)
         check_scalar(self.birth_gate, "birth_gate", float, minimum=0, include_minimum=False)
         for name in ("existence_threshold", "restart_threshold"):
             check_probability(getattr(self, name), name)
@@ -968,8 +961,7 @@ class EMTracker:
         clusters = birth_clusters(
             unexplained, self.birth_gate * np.sqrt(model.measurement_variance), self.min_birth_detections
         )
-        centres = np.array([unexplained[c].mean(axis=0) for c in clusters]).reshape(-1, points.shape[1])
-        return centres, np.array([len(c) for c in clusters], dtype=float), [unexplained[c] for c in clusters]
+        return (*cluster_means(unexplained, clusters), [unexplained[c] for c in clusters])
 
     def _update_existence(self, predicted, fit, model):
         """Step 3: the tracks at their MAP states, with ``logit r <- logit r + log L_k``."""
