@@ -7,11 +7,14 @@ import pytest
 
 from gmmlib.tracking import (
     EMTracker,
+    LearningWarning,
     constant_velocity_model,
     kalman_predict,
     kalman_update_weighted_mean,
     learning,
     rts_smooth,
+    scenario_from_trajectories,
+    simulate_detections,
     simulate_scenario,
 )
 
@@ -88,7 +91,7 @@ PARAMETERS = {
 def test_each_update_maximises_its_term(pass_and_statistics, term):
     _, _, result, statistics = pass_and_statistics
     old = result.model
-    new = learning.update_model(statistics, old)
+    new = replace(old, **learning.model_updates(statistics))
     # The model's q and sigma_v^2 come from EM to convergence (motion_em); one step maximises the term.
     if term == "process":
         new = replace(old, process_noise=learning.process_noise_update(statistics))
@@ -125,12 +128,58 @@ def test_given_parameters_stay_as_given():
     tracker.run(scenario.detections)
     assert tracker.measurement_sigma_ == 2.0 and tracker.detection_probability_ == 0.9
     assert tracker.survival_probability_ == 0.95 and tracker.points_per_object_ != 3.0  # that one is learned
+    learned = ("process_noise", "clutter_rate", "points_per_object", "birth_velocity_sigma")
+    assert tracker.learned_parameters_ == learned
     everything = dict(points_per_object=4.0, process_noise=0.005, clutter_rate=5.0, birth_velocity_sigma=1.0)
     fixed = EMTracker(
         scenario.background_volume, 1.0, detection_probability=1.0, survival_probability=0.99, **everything
     )
     fixed.run(scenario.detections)
     assert fixed.n_learning_iter_ == 0 and fixed.learning_lower_bounds_ == [] and fixed.learning_converged_
+    assert fixed.learned_parameters_ == ()
+
+
+def test_a_sequence_without_an_established_track_learns_only_the_clutter_rate():
+    # Two frames, each with an object seen only there: no track is reported in three frames, so no pass has
+    # data for sigma, q, lambda, P_D, sigma_v or p_S. Their updates are skipped (they used to divide by zero).
+    ids, positions = [np.array([0]), np.array([1])], [np.array([[10.0, 10.0]]), np.array([[30.0, 30.0]])]
+    scenario = simulate_detections(ids, positions, ((0, 40), (0, 40)), clutter_per_frame=5.0, random_state=0)
+    tracker = EMTracker(scenario.background_volume, learning_max_iter=2)
+    with pytest.warns(LearningWarning, match="measurement_sigma, process_noise, points_per_object"):
+        result = tracker.run(scenario.detections)
+    statistics = learning.sequence_statistics(result)
+    assert statistics.n_births == 0 and tracker.learned_parameters_ == ("clutter_rate",)
+    skipped = (
+        learning.measurement_variance_update,
+        learning.process_noise_update,
+        learning.detection_updates,
+        learning.birth_velocity_variance_update,
+        learning.survival_probability_update,
+        learning.motion_em,
+    )
+    assert all(update(statistics) is None for update in skipped)
+    assert list(learning.model_updates(statistics)) == ["clutter_rate"]
+    start = tracker._initial_model(scenario.detections)
+    assert replace(tracker.model_, clutter_rate=start.clutter_rate) == start  # the rest kept their start values
+    assert tracker.clutter_rate_ != start.clutter_rate
+
+
+def test_a_sigma_start_that_forms_no_track_warns(tmp_path):
+    # A person standing still in a file: the clutter's region is its bounding box widened by 3 sigma (0.9 m
+    # square), where the nearest-neighbour start is sigma / 5 and no track forms. run used to stop on a
+    # division by zero; it now says that nothing was tracked or learned, and what to give.
+    path = tmp_path / "standing.txt"
+    path.write_text("".join(f"{10 * t} 1 3.0 2.0\n" for t in range(20)))
+    scenario = scenario_from_trajectories(path, measurement_sigma=0.15, clutter_per_frame=0.0, random_state=0)
+    tracker = EMTracker(scenario.background_volume)
+    with pytest.warns(LearningWarning) as records:
+        result = tracker.run(scenario.detections)
+    messages = [str(record.message) for record in records]
+    assert any(message.startswith("no learning pass established a track") for message in messages), messages
+    assert any("no track was reported in any frame" in message for message in messages), messages
+    assert not any(len(ids) for ids in result.track_ids) and "measurement_sigma" not in tracker.learned_parameters_
+    given = EMTracker(scenario.background_volume, 0.15)
+    assert sum(len(ids) for ids in given.run(scenario.detections).track_ids) >= 18
 
 
 @pytest.mark.parametrize("sigma", [0.15, 1.0, 30.0])

@@ -7,8 +7,10 @@ Y = {(0, 3), (10, 4), (50, 50)}, cut-off c = 10. The optimal assignment pairs (0
 
 import itertools
 
+import motmetrics
 import numpy as np
 import pytest
+from scipy.spatial.distance import cdist
 
 from gmmlib.tracking import clear_mot, gospa, optimal_assignment, ospa
 
@@ -175,6 +177,91 @@ def test_clear_mot_mismatch_is_counted_after_a_gap():
     assert result.mota == pytest.approx(1 - 2 / 3)
 
 
+def test_clear_mot_counts_a_switch_to_a_track_another_object_held_in_between():
+    # Object 0 is matched to track 1, object 1 takes track 1 in frame 1, and object 0 comes back
+    # with track 2: object 0 still remembers track 1, so that is an identity switch (the paper,
+    # py-motmetrics). Forgetting object 0's last match when object 1 took its track hid it.
+    positions = [[[0, 0]], [[10, 0]], [[0, 0]]]
+    result = clear_mot([[0], [1], [0]], positions, [[1], [1], [2]], positions, gate=1.0)
+    assert result.mismatches == 1 and result.matches == 3
+    assert result.mota == pytest.approx(2 / 3)
+
+
+def test_clear_mot_keeps_a_remembered_track_for_one_object_only():
+    # Objects 0 and 1 both remember track 1 (0 from frame 0, 1 from frame 1). In frame 2 both are
+    # within the gate of it: the first keeps it, the second is matched to track 2 (a switch), and
+    # track 1 is not matched twice.
+    truth_ids = [[0], [1], [0, 1]]
+    truth = [[[0, 0]], [[0.5, 0]], [[0, 0], [0.5, 0]]]
+    track_ids = [[1], [1], [1, 2]]
+    tracks = [[[0, 0]], [[0.5, 0]], [[0.2, 0], [0.4, 0]]]
+    result = clear_mot(truth_ids, truth, track_ids, tracks, gate=1.0)
+    assert (result.matches, result.misses, result.false_positives, result.mismatches) == (4, 0, 0, 1)
+    assert result.motp == pytest.approx((0 + 0 + 0.2 + 0.1) / 4)
+    assert_same_as_motmetrics(truth_ids, truth, track_ids, tracks, gate=1.0)
+
+
+def motmetrics_counts(truth_ids, truth_positions, track_ids, track_positions, gate):
+    """py-motmetrics' CLEAR MOT of the same frames, Euclidean distances gated at ``gate``."""
+    accumulator = motmetrics.MOTAccumulator(auto_id=True)
+    for objects, X, hypotheses, Y in zip(truth_ids, truth_positions, track_ids, track_positions):
+        X, Y = np.reshape(np.asarray(X, dtype=float), (-1, 2)), np.reshape(np.asarray(Y, dtype=float), (-1, 2))
+        distances = cdist(X, Y) if len(X) and len(Y) else np.empty((len(X), len(Y)))
+        accumulator.update(
+            np.asarray(objects, dtype=int),
+            np.asarray(hypotheses, dtype=int),
+            np.where(distances <= gate, distances, np.nan),
+        )
+    names = ["mota", "motp", "num_matches", "num_switches", "num_misses", "num_false_positives", "num_objects"]
+    return motmetrics.metrics.create().compute(accumulator, metrics=names, name="scene").iloc[0].to_dict()
+
+
+def assert_same_as_motmetrics(truth_ids, truth_positions, track_ids, track_positions, gate):
+    ours = clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate)
+    reference = motmetrics_counts(truth_ids, truth_positions, track_ids, track_positions, gate)
+    # motmetrics counts a switch apart from its matches; clear_mot's matches include the switches.
+    assert ours.matches == reference["num_matches"] + reference["num_switches"]
+    assert ours.mismatches == reference["num_switches"]
+    assert (ours.misses, ours.false_positives, ours.n_truth) == (
+        reference["num_misses"],
+        reference["num_false_positives"],
+        reference["num_objects"],
+    )
+    if ours.n_truth:
+        assert ours.mota == pytest.approx(reference["mota"], abs=1e-12)
+    if ours.matches:
+        assert ours.motp == pytest.approx(reference["motp"], rel=1e-12)
+    return ours
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_clear_mot_is_py_motmetrics_on_random_scenes(seed):
+    # Objects walking about; tracks that follow them with noise, swap identities, drop out, come
+    # back under new ids, and false tracks: every kind of event, many times per scene.
+    rng = np.random.default_rng(seed)
+    n_frames, n_objects = 40, 8
+    starts, velocities = rng.uniform(0, 20, (n_objects, 2)), rng.normal(0, 0.5, (n_objects, 2))
+    track_of = np.arange(n_objects) + 100
+    truth_ids, truth, track_ids, tracks = [], [], [], []
+    for t in range(n_frames):
+        present = np.flatnonzero(rng.uniform(size=n_objects) < 0.85)
+        positions = starts[present] + t * velocities[present]
+        if rng.uniform() < 0.3:  # two tracks swap their objects
+            a, b = rng.choice(n_objects, 2, replace=False)
+            track_of[[a, b]] = track_of[[b, a]]
+        if rng.uniform() < 0.2:  # a track is replaced by a new one
+            track_of[rng.integers(n_objects)] = 1000 + t
+        followed = present[rng.uniform(size=len(present)) < 0.9]
+        estimates = starts[followed] + t * velocities[followed] + rng.normal(0, 0.4, (len(followed), 2))
+        n_false = rng.poisson(1.0)
+        truth_ids.append(present)
+        truth.append(positions)
+        track_ids.append(np.concatenate([track_of[followed], 5000 + 10 * t + np.arange(n_false)]))
+        tracks.append(np.vstack([estimates, rng.uniform(0, 40, (n_false, 2))]))
+    result = assert_same_as_motmetrics(truth_ids, truth, track_ids, tracks, gate=1.5)
+    assert result.mismatches > 5 and result.misses > 5 and result.false_positives > 5
+
+
 def test_clear_mot_without_truth_or_matches_is_nan():
     result = clear_mot([[]], [EMPTY], [[3]], [[[0.0, 0.0]]], gate=1.0)
     assert np.isnan(result.mota) and np.isnan(result.motp) and result.false_positives == 1
@@ -198,6 +285,17 @@ def test_ospa_stays_finite_and_scales_with_the_cut_off(c, p):
     reference = ospa(X, Y, c=10.0, p=p)
     assert np.all(np.isfinite(result))
     np.testing.assert_allclose(result, np.array(reference) * scale, rtol=1e-9)
+
+
+@pytest.mark.parametrize("c", [1e-310, 5e-324, 1e-300])
+def test_ospa_and_gospa_with_a_subnormal_cut_off(c):
+    # The cut-off in units of the points' scale underflows: equal points are still at distance 0
+    # (no 0 * inf inside the assignment), distinct ones at the cut-off.
+    assert ospa([[1.0, 1.0]], [[1.0, 1.0]], c=c) == (0.0, 0.0, 0.0)
+    assert ospa([[1e10, 1.0]], [[1e10, 1.0]], c=c) == (0.0, 0.0, 0.0)
+    assert ospa([[1.0, 1.0]], [[1.0, 2.0]], c=c) == (c, c, 0.0)
+    assert gospa([[1.0, 1.0]], [[1.0, 1.0]], c=c).distance == 0.0
+    assert [len(a) for a in optimal_assignment([[1.0, 1.0]], [[1.0, 2.0]], c=c)] == [0, 0]
 
 
 def test_ospa_of_large_order_tends_to_the_largest_distance():

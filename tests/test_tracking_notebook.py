@@ -60,6 +60,33 @@ def test_notebook_runs_on_a_file_of_people_walking_seven_sigma_per_frame(tmp_pat
     assert {"mean_ospa", "mota", "id_switches"} <= set(summary["stone_soup_gnn"])
 
 
+def test_notebook_completes_on_a_file_whose_objects_are_each_seen_once(tmp_path):
+    # Each id in one row only: no object moves between frames (an empty list of steps) and no track lives the
+    # three frames learning needs, so every update but the clutter rate's has no data (it used to divide by 0).
+    path = tmp_path / "seen_once.txt"
+    path.write_text("0 1 1.0 1.0\n10 2 3.0 2.0\n")
+    output_dir = tmp_path / "output"
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / NOTEBOOK.name),
+        parameters={
+            "trajectory_file": str(path),
+            "measurement_sigma": 0.15,
+            "clutter_per_frame": 10.0,
+            "ospa_c": 1.0,
+            "animation_frames": 2,
+            "output_dir": str(output_dir),
+        },
+        kernel_name="python3",
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+    )
+    summary = json.loads((output_dir / "summary.json").read_text())
+    assert summary["n_frames"] == 2 and summary["n_truth_objects"] == 2
+    assert list(summary["learned"]) == ["clutter_rate"]  # the others kept their start values: not learned
+    assert np.isfinite(summary["mean_ospa"]) and np.isfinite(summary["mota"])
+
+
 def test_notebook_reports_a_malformed_trajectory_file(tmp_path):
     path = tmp_path / "broken.txt"
     path.write_text("0 1 1.0 2.0\n0 2 x 2.0\n")

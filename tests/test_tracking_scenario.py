@@ -1,5 +1,7 @@
 """The scenario generator and the ETH/UCY trajectory loader (on files the tests write)."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from gmmlib.tracking import (
     simulate_scenario,
     trajectories_by_frame,
 )
+from gmmlib.tracking.trajectories import MAX_EMPTY_FRAMES
 
 
 # -- simulate_scenario ------------------------------------------------------------------------------
@@ -182,14 +185,22 @@ def test_read_trajectories_names_a_missing_file_and_huge_numbers(tmp_path):
         read_trajectories(write(tmp_path, "1e30 1 0 0\n"))
 
 
-def test_a_gap_of_ten_million_frames_is_refused_unless_max_frames_cuts_it(tmp_path):
-    frames, ids, positions = [0, 1, 10_000_000], [1, 1, 1], np.zeros((3, 2))
-    with pytest.raises(ValueError, match=r"span 10000001 frames of step 1 .* more than MAX_FRAMES"):
+def test_a_long_gap_is_refused_before_its_frames_are_made_unless_max_frames_cuts_it(tmp_path):
+    # Three rows with a gap of a million frames used to build a million empty frames (about 290 MB, and
+    # 1.1 GB and 50 s for their clutter in scenario_from_trajectories) before any limit applied.
+    frames, ids, positions = [0, 1, 999_999], [1, 1, 1], np.zeros((3, 2))
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"leave 999997 of their 1000000 frames of step 1 empty.* frames 1 to 999999"):
         trajectories_by_frame(frames, ids, positions)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1_000_000, peak
+    gaps = [0, 1, 2 + MAX_EMPTY_FRAMES]  # exactly MAX_EMPTY_FRAMES empty frames: accepted
+    assert len(trajectories_by_frame(gaps, ids, positions)[0]) == MAX_EMPTY_FRAMES + 3
     assert len(trajectories_by_frame(frames, ids, positions, max_frames=5)[0]) == 5
     with pytest.raises(ValueError, match="max_frames must be >= 1"):
         trajectories_by_frame(frames, ids, positions, max_frames=0)
-    path = write(tmp_path, "0 1 0 0\n1 1 1 0\n10000000 1 2 0\n")
+    path = write(tmp_path, "0 1 0 0\n1 1 1 0\n999999 1 2 0\n")
     assert scenario_from_trajectories(path, max_frames=2, random_state=0).n_frames == 2
 
 

@@ -5,6 +5,7 @@ Walked through in ``notebooks/05_multi_object_tracking.ipynb``.
 """
 
 from .baselines import cluster_centroids, per_frame_em, stone_soup_gmphd, stone_soup_gnn
+from .learning import LearningWarning
 from .metrics import clear_mot, gospa, optimal_assignment, ospa
 from .motion import constant_velocity_model, kalman_predict, kalman_update_weighted_mean, rts_smooth
 from .scenario import CLUTTER, Scenario, paths_by_identity, simulate_detections, simulate_scenario
@@ -14,6 +15,7 @@ from .trajectories import read_trajectories, scenario_from_trajectories, traject
 __all__ = [
     "CLUTTER",
     "EMTracker",
+    "LearningWarning",
     "Scenario",
     "TrackingModel",
     "TrackingResult",

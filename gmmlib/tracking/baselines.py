@@ -33,7 +33,7 @@ from .._validation import check_random_state, check_scalar
 from ..blas import single_threaded_blas
 from ..exceptions import ConvergenceWarning
 from ..mixture import GaussianMixture
-from .tracker import birth_clusters, check_detections
+from .tracker import birth_clusters, check_detections, cluster_means
 
 #: Time between frames given to Stone Soup (its models use seconds; one frame is one second).
 FRAME_TIME = datetime.timedelta(seconds=1)
@@ -112,9 +112,7 @@ def cluster_centroids(points, radius, min_cluster_size=2):
     centroids : ndarray of shape (n_clusters, d)
     sizes : ndarray of int, shape (n_clusters,)
     """
-    clusters = birth_clusters(points, radius, min_cluster_size)
-    centroids = np.array([points[c].mean(axis=0) for c in clusters]).reshape(-1, points.shape[1])
-    return centroids, np.array([len(c) for c in clusters], dtype=int)
+    return cluster_means(points, birth_clusters(points, radius, min_cluster_size))
 
 
 def _stone_soup_models(measurement_sigma, process_noise):

@@ -32,7 +32,11 @@ object, are left out), each weighted by the track's existence probability after 
 (the probability that it is an object, before this frame's detections speak): a track on clutter
 that lived a few frames counts little. Tracks reported in fewer than three frames are left out. The
 tracking pass is an approximate E-step (births, deaths and the restarts are decisions, not
-expectations), so the sequence's log-posterior is reported, not guaranteed to increase. Derived in
+expectations), so the sequence's log-posterior is reported, not guaranteed to increase.
+
+A pass may establish no track (objects each seen in a single frame, or a sigma start far from the
+data's): every update but the clutter rate's then has no data (its sums and counts are 0, the ratio
+0/0), returns None, and the parameter keeps its value; :func:`model_updates` leaves it out. Derived in
 ``notebooks/05_multi_object_tracking.ipynb``, where each update is checked to maximise its term.
 """
 
@@ -44,8 +48,14 @@ from scipy.spatial.distance import pdist, squareform
 from scipy.special import gammaln
 
 from ..em_loop import run_em
+from ..exceptions import GmmlibWarning
 from ..gaussian import LOG_2PI
 from .motion import constant_velocity_model, kalman_predict, kalman_update_weighted_mean, rts_smooth
+
+
+class LearningWarning(GmmlibWarning):
+    """EM over the sequence had no track to learn from: a parameter kept its start value, or no track formed."""
+
 
 #: Tracks reported for fewer frames do not enter the statistics (clutter that lived briefly).
 MIN_REPORTED_FRAMES = 3
@@ -158,6 +168,12 @@ def transition_statistics(tracks, means, covariances, lag_one):
     )
     valid = tracks.valid[:, 1:]
     return float(np.einsum("ij,ktji->kt", unit_inverse, expected)[valid].sum()), int(valid.sum())
+
+
+def first_velocity_moment(means, covariances, n_position):
+    """``sum_k E||v_k0||^2 = sum_k ||v_k0|T||^2 + tr(Cov(v_k0))``: the tracks' smoothed first velocities."""
+    velocities = means[:, 0, n_position:]
+    return float(np.sum(velocities**2) + np.trace(covariances[:, 0, n_position:, n_position:], axis1=1, axis2=2).sum())
 
 
 def initial_measurement_sigma(frames, background_volume):
@@ -275,10 +291,7 @@ def sequence_statistics(result, existence_threshold=0.5):
     )
     means, covariances, lag_one, _ = smooth_tracks(tracks, model.process_noise, model.measurement_variance)
     transition_sum, n_transitions = transition_statistics(tracks, means, covariances, lag_one)
-    velocities = means[:, 0, n_position:]
-    velocity_sum = float(
-        np.sum(velocities**2) + np.trace(covariances[:, 0, n_position:, n_position:], axis1=1, axis2=2).sum()
-    )
+    velocity_sum = first_velocity_moment(means, covariances, n_position)
     residual_sum = residual_weight = expected_detected = expected_count = 0.0
     miss_given_none = (1 - model.detection_probability) / (
         1 - model.detection_probability + model.detection_probability * np.exp(-model.points_per_object)
@@ -315,13 +328,20 @@ def sequence_statistics(result, existence_threshold=0.5):
 
 
 def measurement_variance_update(statistics):
-    """``sigma^2 = sum gamma (||z - H x||^2 + tr(H P H^T)) / (d sum gamma)``."""
+    """``sigma^2 = sum gamma (||z - H x||^2 + tr(H P H^T)) / (d sum gamma)``; None without residuals."""
+    if not (statistics.residual_weight > 0 and statistics.residual_sum > 0):
+        return None
     return statistics.residual_sum / (statistics.n_position * statistics.residual_weight)
 
 
 def process_noise_update(statistics):
-    """``q = sum_t tr(Q_1^{-1} E[w_t w_t^T]) / (2 d n_transitions)``: one M-step at the pass's smoothed states."""
-    return statistics.transition_sum / (2 * statistics.n_position * statistics.n_transitions)
+    """``q = sum_t tr(Q_1^{-1} E[w_t w_t^T]) / (2 d n_transitions)``: one M-step at the pass's smoothed states.
+
+    None without transitions (no established track).
+    """
+    if not statistics.n_transitions:
+        return None
+    return max(statistics.transition_sum / (2 * statistics.n_position * statistics.n_transitions), MIN_PROCESS_NOISE)
 
 
 def motion_em(statistics, max_iter=20, tol=1e-4):
@@ -340,12 +360,14 @@ def motion_em(statistics, max_iter=20, tol=1e-4):
 
     Returns
     -------
-    EMRun
+    EMRun or None
         ``parameters`` is the new ``(q, sigma_v^2)``; ``lower_bounds`` the log-likelihood per
-        measured track-frame.
+        measured track-frame. None without an established track.
     """
+    if not statistics.n_births:
+        return None
     tracks, d = statistics.tracks, statistics.n_position
-    n_measured = max(int(np.sum(tracks.counts > 0)), 1)
+    n_measured = int(np.sum(tracks.counts > 0))
 
     def e_step(parameters):
         process_noise, velocity_variance = parameters
@@ -354,26 +376,29 @@ def motion_em(statistics, max_iter=20, tol=1e-4):
         means, covariances, lag_one, log_likelihood = smooth_tracks(
             replace(tracks, prior_covariances=priors), process_noise, statistics.measurement_variance
         )
-        velocity_sum = float(np.sum(means[:, 0, d:] ** 2) + np.trace(covariances[:, 0, d:, d:], axis1=1, axis2=2).sum())
+        velocity_sum = first_velocity_moment(means, covariances, d)
         return (*transition_statistics(tracks, means, covariances, lag_one), velocity_sum), log_likelihood / n_measured
 
-    def m_step(sums, parameters):
+    def m_step(sums, parameters):  # every established track spans at least three frames: n_transitions > 0
         transition_sum, n_transitions, velocity_sum = sums
-        process_noise = transition_sum / (2 * d * n_transitions) if n_transitions else parameters[0]
-        velocity_variance = velocity_sum / (d * len(tracks.counts)) if len(tracks.counts) else parameters[1]
-        return max(process_noise, MIN_PROCESS_NOISE), velocity_variance
+        return max(transition_sum / (2 * d * n_transitions), MIN_PROCESS_NOISE), velocity_sum / (d * len(tracks.counts))
 
     start = (statistics.process_noise, statistics.birth_velocity_variance)
     return run_em(e_step, m_step, start, max_iter=max_iter, tol=tol)
 
 
 def clutter_rate_update(statistics):
-    """``lambda_c = sum_t sum_i gamma_i0 / n_frames``."""
-    return statistics.clutter_count / statistics.n_frames
+    """``lambda_c = sum_t sum_i gamma_i0 / n_frames``, at least ``MIN_CLUTTER_RATE``."""
+    return max(statistics.clutter_count / statistics.n_frames, MIN_CLUTTER_RATE)
 
 
 def detection_updates(statistics):
-    """``P_D = sum E[delta] / n_track_frames`` and ``lambda = sum E[n] / sum E[delta]``."""
+    """``P_D = sum E[delta] / n_track_frames`` and ``lambda = sum E[n] / sum E[delta]``.
+
+    None without counted track-frames or points in them (no established track).
+    """
+    if not (statistics.n_track_frames > 0 and statistics.expected_count > 0):
+        return None
     return (
         statistics.expected_detected / statistics.n_track_frames,
         statistics.expected_count / statistics.expected_detected,
@@ -381,12 +406,19 @@ def detection_updates(statistics):
 
 
 def birth_velocity_variance_update(statistics):
-    """``sigma_v^2 = sum E||v_0||^2 / (d n_tracks)``."""
+    """``sigma_v^2 = sum E||v_0||^2 / (d n_tracks)``; None without an established track."""
+    if not statistics.n_births:
+        return None
     return statistics.velocity_sum / (statistics.n_position * statistics.n_births)
 
 
 def survival_probability_update(statistics):
-    """``p_S = (n_survivals + 1) / (n_survivals + n_deaths + 2)``: MAP under a Beta(2, 2) prior."""
+    """``p_S = (n_survivals + 1) / (n_survivals + n_deaths + 2)``: MAP under a Beta(2, 2) prior.
+
+    None without an established track: the prior alone (1/2) is not learned from the data.
+    """
+    if not statistics.n_births:
+        return None
     return (statistics.n_survivals + 1) / (statistics.n_survivals + statistics.n_deaths + 2)
 
 
@@ -433,27 +465,30 @@ def expected_log_likelihood_terms(statistics, model):
     }
 
 
-def update_model(statistics, model):
+def model_updates(statistics):
     """The M-step: every parameter whose statistics are not empty, by its closed-form update.
+
+    ``q`` and ``sigma_v^2`` come from :func:`motion_em`, the rest from the one-step updates above.
 
     Parameters
     ----------
     statistics : SequenceStatistics
-    model : TrackingModel
-        The current parameters; those without data (no reported track, no transition) stay.
 
     Returns
     -------
-    TrackingModel
+    dict
+        ``{name: value}`` in :class:`gmmlib.tracking.TrackingModel`'s names, without the parameters
+        the pass says nothing about: all but the clutter rate when it established no track.
     """
-    s, changes = statistics, {}
-    if s.residual_weight > 0 and s.residual_sum > 0:
-        changes["measurement_variance"] = measurement_variance_update(s)
-    if s.n_births > 0:
-        changes["process_noise"], changes["birth_velocity_variance"] = motion_em(s).parameters
-    if s.n_frames > 0:
-        changes["clutter_rate"] = max(clutter_rate_update(s), MIN_CLUTTER_RATE)
-    if s.n_track_frames > 0 and s.expected_count > 0:
-        changes["detection_probability"], changes["points_per_object"] = detection_updates(s)
-    changes["survival_probability"] = survival_probability_update(s)
-    return replace(model, **{name: float(value) for name, value in changes.items()})
+    updates = {
+        "measurement_variance": measurement_variance_update(statistics),
+        "clutter_rate": clutter_rate_update(statistics),
+        "survival_probability": survival_probability_update(statistics),
+    }
+    detection = detection_updates(statistics)
+    if detection is not None:
+        updates["detection_probability"], updates["points_per_object"] = detection
+    motion = motion_em(statistics)
+    if motion is not None:
+        updates["process_noise"], updates["birth_velocity_variance"] = motion.parameters
+    return {name: float(value) for name, value in updates.items() if value is not None}

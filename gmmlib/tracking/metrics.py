@@ -22,30 +22,18 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
 from .._validation import check_scalar
+from ._checks import check_ids, check_points
 
 OSPA = namedtuple("OSPA", ["distance", "localisation", "cardinality"])
 GOSPA = namedtuple("GOSPA", ["distance", "localisation", "missed", "false"])
 ClearMOT = namedtuple("ClearMOT", ["mota", "motp", "matches", "misses", "false_positives", "mismatches", "n_truth"])
 
 
-def _point_set(points, name, n_features=None):
-    try:
-        array = np.asarray(points, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a numeric array of shape (n_points, n_features), got {points!r:.60}") from None
-    if array.size == 0 and array.ndim <= 2:
-        return array.reshape(0, n_features or (array.shape[-1] if array.ndim == 2 else 0))
-    if array.ndim != 2 or not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be a finite array of shape (n_points, n_features), got shape {array.shape}")
-    return array
-
-
 def _point_sets(truth, estimates):
-    X = _point_set(truth, "truth")
-    Y = _point_set(estimates, "estimates", X.shape[1] if len(X) else None)
-    if len(X) == 0 and len(Y):
-        X = X.reshape(0, Y.shape[1])
-    if len(X) and len(Y) and X.shape[1] != Y.shape[1]:
+    X, Y = check_points(truth, "truth"), check_points(estimates, "estimates")
+    X = X if len(X) else X.reshape(0, Y.shape[1])
+    Y = Y if len(Y) else Y.reshape(0, X.shape[1])
+    if X.shape[1] != Y.shape[1]:
         raise ValueError(
             f"truth and estimates must have the same number of features, got {X.shape[1]} and {Y.shape[1]}"
         )
@@ -59,10 +47,18 @@ def _check_order(c, p):
 
 
 def _scaled_distances(X, Y, c):
-    """``min(d(x_i, y_j), c) / c``, in [0, 1]: distances in units of the cut-off (no overflow for any c)."""
-    # Points far beyond float range's square root are scaled before the distance (cdist squares them).
+    """``min(d(x_i, y_j), c) / c``, in [0, 1]: distances in units of the cut-off, for any finite c > 0.
+
+    The points are first divided by their largest coordinate (or ``c``, if larger), so that
+    ``cdist`` never squares a number beyond the float range; the cut-off in those units may then
+    underflow to 0 (a subnormal ``c``), and the ratio overflow: a distance of 0 stays 0 and any
+    other distance at or beyond the cut-off counts as 1, so no ``0 * inf`` ever appears.
+    """
     scale = max(float(np.max(np.abs(X), initial=0)), float(np.max(np.abs(Y), initial=0)), c)
-    return np.minimum(cdist(X / scale, Y / scale) * (scale / c), 1.0)
+    distances = cdist(X / scale, Y / scale)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        ratios = distances / (c / scale)
+    return np.where(distances > 0, np.minimum(ratios, 1.0), 0.0)
 
 
 def _assignment(scaled, p):
@@ -238,30 +234,17 @@ def gospa(truth, estimates, c, p=1.0):
     return GOSPA(distance, localisation, c_power / 2 * (m - len(rows)), c_power / 2 * (n - len(rows)))
 
 
-def _check_ids(ids, frame, name):
-    """Integer identities of one frame, each once."""
-    array = np.asarray(ids).reshape(-1)
-    if array.dtype.kind not in "iuf" and array.size:
-        raise TypeError(f"{name}[{frame}] must hold integer identities, got {array.dtype}")
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
-        raise ValueError(f"{name}[{frame}] must hold integer identities, got {array[array != np.round(array)][:3]}")
-    array = array.astype(np.int64)
-    unique, counts = np.unique(array, return_counts=True)
-    if np.any(counts > 1):
-        raise ValueError(f"{name}[{frame}] holds identity {int(unique[counts > 1][0])} more than once")
-    return array
-
-
 def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
     """CLEAR MOT accuracy and precision (Bernardin and Stiefelhagen 2008).
 
     Frame by frame, true objects ``o`` are matched to track hypotheses ``h`` closer than
-    ``gate`` (distance <= gate): first every correspondence ``(o, h)`` of the current mapping is
-    kept if both are present and still within the gate; the remaining objects and hypotheses are
-    then matched by the assignment of least total distance among pairs within the gate. A new
-    match ``(o, h)`` for an object whose mapping was ``(o, h')``, ``h' != h``, is a mismatch
-    (identity switch); the mapping keeps an object's last hypothesis through frames in which it
-    is unmatched, and a hypothesis belongs to one object at a time. Then
+    ``gate`` (distance <= gate). Every object remembers the hypothesis of its last match, through
+    frames in which it is unmatched and after another object took that hypothesis. First, each
+    object (in the order given) keeps its last hypothesis if both are present, they are within the
+    gate and no earlier object kept it; the remaining objects and hypotheses are then matched by
+    the assignment of least total distance among pairs within the gate. A new match ``(o, h)`` of
+    an object whose last hypothesis was ``h' != h`` is a mismatch (identity switch). This is the
+    paper's procedure, as py-motmetrics implements it (the tests compare the two). Then
 
         MOTA = 1 - sum_t (misses_t + false_positives_t + mismatches_t) / sum_t g_t,
         MOTP = sum_{t, i} d_t^i / sum_t c_t,
@@ -305,11 +288,12 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
             f"frame, got lengths {len(truth_ids)}, {len(truth_positions)}, {len(track_ids)} and "
             f"{len(track_positions)}"
         )
-    mapping = {}  # object -> hypothesis
+    last_hypothesis = {}  # object -> the hypothesis of its last match, kept for good
     matches = misses = false_positives = mismatches = n_truth = 0
     distance_sum = 0.0
     for frame, (objects, X, hypotheses, Y) in enumerate(zip(truth_ids, truth_positions, track_ids, track_positions)):
-        objects, hypotheses = _check_ids(objects, frame, "truth_ids"), _check_ids(hypotheses, frame, "track_ids")
+        objects = check_ids(objects, f"truth_ids[{frame}]", unique=True)
+        hypotheses = check_ids(hypotheses, f"track_ids[{frame}]", unique=True)
         X, Y = _point_sets(X, Y)
         if len(objects) != len(X) or len(hypotheses) != len(Y):
             raise ValueError(
@@ -318,26 +302,27 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
             )
         distances = cdist(X, Y) if len(X) and len(Y) else np.empty((len(X), len(Y)))
         column_of = {int(h): j for j, h in enumerate(hypotheses)}
-        pairs = []
-        for i, o in enumerate(objects):
-            j = column_of.get(mapping.get(int(o)), -1)
-            if j >= 0 and distances[i, j] <= gate:
+        pairs, kept_columns = [], set()
+        for i, o in enumerate(objects):  # step 1: last correspondences still valid, each hypothesis once
+            j = column_of.get(last_hypothesis.get(int(o)), -1)
+            if j >= 0 and j not in kept_columns and distances[i, j] <= gate:
                 pairs.append((i, j))
+                kept_columns.add(j)
         free_rows = np.setdiff1d(np.arange(len(X)), [i for i, _ in pairs])
-        free_columns = np.setdiff1d(np.arange(len(Y)), [j for _, j in pairs])
-        if len(free_rows) and len(free_columns):
+        free_columns = np.setdiff1d(np.arange(len(Y)), list(kept_columns))
+        if len(free_rows) and len(free_columns):  # step 2: the rest by least total distance
             block = distances[np.ix_(free_rows, free_columns)]
-            # Pairs outside the gate get a cost that no set of gated pairs can beat.
-            cost = np.where(block <= gate, block, gate * (1 + min(block.shape)) + 1.0)
+            # In units of the gate; pairs outside it cost more than any set of gated pairs can save.
+            cost = np.where(block <= gate, block / gate, 2.0 + min(block.shape))
             rows, columns = linear_sum_assignment(cost)
             new = [
                 (int(free_rows[r]), int(free_columns[col])) for r, col in zip(rows, columns) if block[r, col] <= gate
             ]
-            updates = {int(objects[i]): int(hypotheses[j]) for i, j in new}
-            mismatches += sum(o in mapping and mapping[o] != h for o, h in updates.items())
-            taken = set(updates.values())
-            mapping = {o: h for o, h in mapping.items() if h not in taken} | updates
+            mismatches += sum(
+                last_hypothesis.get(int(objects[i]), int(hypotheses[j])) != int(hypotheses[j]) for i, j in new
+            )
             pairs.extend(new)
+        last_hypothesis.update({int(objects[i]): int(hypotheses[j]) for i, j in pairs})
         matches += len(pairs)
         misses += len(X) - len(pairs)
         false_positives += len(Y) - len(pairs)

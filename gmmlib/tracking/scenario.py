@@ -59,7 +59,7 @@ class Scenario:
 
     @property
     def background_volume(self):
-        """Area ``V`` of the region: the uniform clutter density is ``1 / V``."""
+        """Volume ``V`` of the region (its area in 2-D): the uniform clutter density is ``1 / V``."""
         return float(np.prod(self.region[:, 1] - self.region[:, 0]))
 
     def truth_paths(self):

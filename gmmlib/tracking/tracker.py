@@ -20,6 +20,7 @@ object, the detection probability and the newborns' velocity spread) by EM over 
 Derived and evaluated in ``notebooks/05_multi_object_tracking.ipynb``.
 """
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -34,6 +35,7 @@ from ..blas import single_threaded_blas
 from ..em_loop import run_em
 from ..gaussian import LOG_2PI
 from . import learning
+from ._checks import check_points, check_probability
 from .motion import constant_velocity_model, kalman_predict, kalman_update_weighted_mean
 from .scenario import paths_by_identity
 
@@ -55,8 +57,6 @@ class FrameFit:
         Responsibilities at the returned means, the background column last.
     log_component_density : ndarray of shape (n_detections, n_tracks)
         ``log N(z_i | mu_k, R)`` at the returned means.
-    log_density : ndarray of shape (n_detections,)
-        ``log p(z_i)`` under the returned mixture.
     objective : list of float
         Log-posterior ``sum_i log p(z_i) + sum_k log N(mu_k | H m_k, H P_k H^T)`` at each E-step;
         MAP-EM never decreases it.
@@ -69,7 +69,6 @@ class FrameFit:
     weights: np.ndarray
     resp: np.ndarray
     log_component_density: np.ndarray
-    log_density: np.ndarray
     objective: list
     measurement_covariance: np.ndarray
 
@@ -165,7 +164,7 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
 
     Returns
     -------
-    statistics : tuple (resp, log_component_density, log_density)
+    statistics : tuple (resp, log_component_density)
     objective : float
         ``sum_i log p(z_i) + sum_k log N(mu_k | H m_k, H P_k H^T)``.
     """
@@ -176,7 +175,7 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
         log_joint = np.hstack([log_component_density, np.full((len(detections), 1), log_background)]) + np.log(weights)
     log_density, resp = _normalise_rows(log_joint)
     objective = float(log_density.sum()) + log_prior_density(positions, prior_means, prior_covariances)
-    return (resp, log_component_density, log_density), objective
+    return (resp, log_component_density), objective
 
 
 def frame_m_step(detections, resp, predicted_means, predicted_covariances, measurement_covariance):
@@ -275,7 +274,7 @@ def map_em_frame(
         return frame_m_step(detections, statistics[0], predicted_means, predicted_covariances, measurement.covariance)
 
     run = run_em(e_step, m_step, start, max_iter=max_iter if n_detections else 0, tol=tol * n_detections)
-    (resp, log_component_density, log_density), objective = e_step(run.parameters)
+    (resp, log_component_density), objective = e_step(run.parameters)
     state_means, state_covariances, weights = run.parameters
     return FrameFit(
         state_means,
@@ -283,7 +282,6 @@ def map_em_frame(
         weights,
         resp,
         log_component_density,
-        log_density,
         [*run.lower_bounds, objective],
         measurement.covariance,
     )
@@ -311,6 +309,12 @@ def birth_clusters(points, radius, min_points):
     _, labels = connected_components(adjacency.tocsr(), directed=False)
     sizes = np.bincount(labels)
     return [np.flatnonzero(labels == label) for label in np.unique(labels) if sizes[label] >= min_points]
+
+
+def cluster_means(points, clusters):
+    """The centroids, of shape (n_clusters, d), and the sizes of the clusters of :func:`birth_clusters`."""
+    centroids = np.array([points[c].mean(axis=0) for c in clusters]).reshape(-1, points.shape[1])
+    return centroids, np.array([len(c) for c in clusters], dtype=int)
 
 
 def extended_object_log_ratio(log_density, log_rest, points_per_object, detection_probability):
@@ -402,24 +406,29 @@ def _log_odds(probability):
 # -- the tracker ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrackingModel:
-    """The parameters of the tracker's model, given or learned.
+    """The parameters of the tracker's model, given or learned; checked when made.
 
     Attributes
     ----------
     measurement_variance : float
-        ``sigma^2``: ``R = sigma^2 I``.
+        ``sigma^2 > 0``: ``R = sigma^2 I``.
     process_noise : float
-        ``q`` of :func:`gmmlib.tracking.motion.constant_velocity_model`.
+        ``q >= 0`` of :func:`gmmlib.tracking.motion.constant_velocity_model`.
     clutter_rate : float
-        ``lambda_c``, the mean number of clutter detections per frame.
+        ``lambda_c > 0``, the mean number of clutter detections per frame.
     points_per_object : float
-        ``lambda``, the mean number of detections of a detected object.
+        ``lambda > 0``, the mean number of detections of a detected object.
     detection_probability : float
-        ``P_D``.
+        ``P_D`` in (0, 1].
     birth_velocity_variance : float
-        ``sigma_v^2``, the prior variance of a newborn's velocity per coordinate.
+        ``sigma_v^2 > 0``, the prior variance of a newborn's velocity per coordinate.
     survival_probability : float
-        ``p_S``, the probability that an object present in a frame is still present in the next.
+        ``p_S`` in (0, 1], the probability that an object present in a frame is still present in the next.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If a parameter is not a finite real number in its range.
     """
 
     measurement_variance: float
@@ -429,6 +438,34 @@ class TrackingModel:
     detection_probability: float
     birth_velocity_variance: float
     survival_probability: float
+
+    def __post_init__(self):
+        for name in self.__dataclass_fields__:
+            check_model_parameter(getattr(self, name), name)
+
+
+def check_model_parameter(value, name):
+    """A parameter of the model, in :class:`TrackingModel`'s or :class:`EMTracker`'s name.
+
+    ``q >= 0``; the probabilities in (0, 1]; the others (variances, sigmas, rates) > 0.
+    """
+    if name == "process_noise":
+        return check_scalar(value, name, float, minimum=0)
+    if name.endswith("probability"):
+        return check_probability(value, name)
+    return check_scalar(value, name, float, minimum=0, include_minimum=False)
+
+
+#: The tracker's public name (``EMTracker`` argument and fitted attribute) of each :class:`TrackingModel` field.
+PARAMETER_NAMES = {
+    "measurement_variance": "measurement_sigma",
+    "process_noise": "process_noise",
+    "clutter_rate": "clutter_rate",
+    "points_per_object": "points_per_object",
+    "detection_probability": "detection_probability",
+    "birth_velocity_variance": "birth_velocity_sigma",
+    "survival_probability": "survival_probability",
+}
 
 
 @dataclass
@@ -521,32 +558,19 @@ def check_detections(detections, name="detections"):
         frames = list(detections)
     except TypeError:
         raise TypeError(f"{name} must be a sequence of arrays of shape (n_detections, d), got {detections!r}") from None
-    arrays, n_position = [], None
-    for t, points in enumerate(frames):
-        try:
-            array = np.asarray(points, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name}[{t}] must be a numeric array of shape (n_detections, d)") from None
-        if array.size == 0 and array.ndim <= 2:
-            arrays.append(array.reshape(0, array.shape[1] if array.ndim == 2 else 0))
-            continue
-        if array.ndim != 2:
-            raise ValueError(f"{name}[{t}] must have shape (n_detections, d), got shape {array.shape}")
-        if n_position is None:
-            n_position = array.shape[1]
-        elif array.shape[1] != n_position:
+    if not frames:
+        raise ValueError(f"{name} must hold at least one frame, got none")
+    arrays = [check_points(points, f"{name}[{t}]") for t, points in enumerate(frames)]
+    n_position = next((array.shape[1] for array in arrays if len(array)), None)
+    if n_position is None:
+        raise ValueError(f"{name} holds no detection in any frame: nothing to track")
+    for t, array in enumerate(arrays):
+        if len(array) and array.shape[1] != n_position:
             raise ValueError(
                 f"{name}[{t}] has {array.shape[1]} columns but earlier frames have {n_position}: "
                 f"every frame must have shape (n_detections, {n_position})"
             )
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name}[{t}] must be finite (frame {t} holds NaN or inf)")
-        arrays.append(array)
-    if not arrays:
-        raise ValueError(f"{name} must hold at least one frame, got none")
-    if n_position is None:
-        raise ValueError(f"{name} holds no detection in any frame: nothing to track")
-    return [a.reshape(0, n_position) if a.size == 0 else a for a in arrays]
+    return [array if len(array) else array.reshape(0, n_position) for array in arrays]
 
 
 class EMTracker:
@@ -583,7 +607,7 @@ class EMTracker:
     Parameters
     ----------
     background_volume : float
-        Area ``V`` of the region the clutter covers.
+        Volume ``V`` of the region the clutter covers (its area for 2-D detections).
     measurement_sigma : float or None, default=None
         Spread of an object's detections about its position, per coordinate: ``R = sigma^2 I``.
         None: learned, starting from :func:`gmmlib.tracking.learning.initial_measurement_sigma`.
@@ -595,7 +619,7 @@ class EMTracker:
         ``q`` of the constant-velocity model (:func:`gmmlib.tracking.motion.constant_velocity_model`).
         None: learned, from ``0.1 sigma^2``.
     clutter_rate : float or None, default=None
-        Mean number ``lambda_c`` of clutter detections per frame. None: learned, from half the
+        Mean number ``lambda_c > 0`` of clutter detections per frame. None: learned, from half the
         mean number of detections per frame.
     birth_velocity_sigma : float or None, default=None
         Prior standard deviation of a new track's velocity, per coordinate, per frame. None:
@@ -638,6 +662,11 @@ class EMTracker:
         nothing is learned).
     n_learning_iter_ : int
     learning_converged_ : bool
+    learned_parameters_ : tuple of str
+        The parameters (argument names) some learning pass had data for. The others left as None
+        keep their start values: an update without data (no established track) is skipped, and
+        :meth:`run` warns (:class:`gmmlib.tracking.learning.LearningWarning`), as it does when the
+        last pass reports no track at all.
 
     Examples
     --------
@@ -692,27 +721,14 @@ class EMTracker:
 
     def _check_parameters(self):
         check_scalar(self.background_volume, "background_volume", float, minimum=0, include_minimum=False)
-        for name in ("measurement_sigma", "points_per_object", "birth_velocity_sigma"):
+        for name in PARAMETER_NAMES.values():
             if getattr(self, name) is not None:
-                check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
-        for name in ("process_noise", "clutter_rate"):
-            if getattr(self, name) is not None:
-                check_scalar(getattr(self, name), name, float, minimum=0)
+                check_model_parameter(getattr(self, name), name)
         check_scalar(self.birth_gate, "birth_gate", float, minimum=0, include_minimum=False)
-        for name in (
-            "detection_probability",
-            "survival_probability",
-            "existence_threshold",
-            "birth_prior",
-            "prune_threshold",
-            "restart_threshold",
-        ):
-            if getattr(self, name) is None and name in ("detection_probability", "survival_probability"):
-                continue
-            value = check_scalar(getattr(self, name), name, float, minimum=0, include_minimum=False)
-            open_above = name in ("birth_prior", "prune_threshold")
-            if value > 1 or (open_above and value == 1):
-                raise ValueError(f"{name} must be in (0, 1{')' if open_above else ']'}, got {value!r}")
+        for name in ("existence_threshold", "restart_threshold"):
+            check_probability(getattr(self, name), name)
+        for name in ("birth_prior", "prune_threshold"):
+            check_probability(getattr(self, name), name, open_above=True)
         if self.prune_threshold >= self.existence_threshold:
             raise ValueError(
                 f"prune_threshold must be below existence_threshold, got {self.prune_threshold!r} "
@@ -780,15 +796,19 @@ class EMTracker:
             objective = sum(record.fit.objective[-1] for record in result.frames) / n_detections
             return result, objective
 
+        learned = set()  # the parameters some M-step had data for; the others keep their start values
+
         def m_step(result, model):
-            statistics = learning.sequence_statistics(result, self.existence_threshold)
-            return replace(learning.update_model(statistics, model), **fixed)
+            updates = learning.model_updates(learning.sequence_statistics(result, self.existence_threshold))
+            learned.update(name for name in updates if name not in fixed)
+            return replace(model, **(updates | fixed))
 
         learns = len(fixed) < len(TrackingModel.__dataclass_fields__)
+        start = self._initial_model(frames)
         learning_run = run_em(
             e_step,
             m_step,
-            self._initial_model(frames),
+            start,
             max_iter=self.learning_max_iter if learns else 0,
             tol=self.learning_tol,
         )
@@ -803,7 +823,28 @@ class EMTracker:
         self.detection_probability_ = self.model_.detection_probability
         self.birth_velocity_sigma_ = float(np.sqrt(self.model_.birth_velocity_variance))
         self.survival_probability_ = self.model_.survival_probability
-        return self.track(frames, self.model_)
+        self.learned_parameters_ = tuple(PARAMETER_NAMES[name] for name in PARAMETER_NAMES if name in learned)
+        never_learned = [PARAMETER_NAMES[name] for name in PARAMETER_NAMES if name not in learned | fixed.keys()]
+        if self.n_learning_iter_ and never_learned:
+            start_values = ", ".join(f"{name}={getattr(self, name + '_'):.4g}" for name in never_learned)
+            warnings.warn(
+                f"no learning pass established a track (reported in at least {learning.MIN_REPORTED_FRAMES} frames) "
+                f"that measured {', '.join(never_learned)}: not learned, they keep their start values "
+                f"({start_values}); learned_parameters_ lists the parameters learned from the data",
+                learning.LearningWarning,
+                stacklevel=2,
+            )
+        result = self.track(frames, self.model_)
+        if not any(len(ids) for ids in result.track_ids):
+            sigma_start = np.sqrt(start.measurement_variance)
+            warnings.warn(
+                f"no track was reported in any frame (measurement_sigma {self.measurement_sigma_:.4g}, "
+                f"{'given' if 'measurement_variance' in fixed else f'learned from a start of {sigma_start:.4g}'}); "
+                "if the objects' spread is known, give measurement_sigma",
+                learning.LearningWarning,
+                stacklevel=2,
+            )
+        return result
 
     # -- tracking: one pass with a given model -------------------------------------------------------
     def track(self, detections, model):
@@ -819,6 +860,8 @@ class EMTracker:
         TrackingResult
         """
         self._check_parameters()
+        if not isinstance(model, TrackingModel):
+            raise TypeError(f"model must be a TrackingModel, got {type(model).__name__}")
         frames = check_detections(detections)
         n_position = frames[0].shape[1]
         transition, process_covariance = constant_velocity_model(model.process_noise, n_dimensions=n_position)
@@ -918,8 +961,7 @@ class EMTracker:
         clusters = birth_clusters(
             unexplained, self.birth_gate * np.sqrt(model.measurement_variance), self.min_birth_detections
         )
-        centres = np.array([unexplained[c].mean(axis=0) for c in clusters]).reshape(-1, points.shape[1])
-        return centres, np.array([len(c) for c in clusters], dtype=float), [unexplained[c] for c in clusters]
+        return (*cluster_means(unexplained, clusters), [unexplained[c] for c in clusters])
 
     def _update_existence(self, predicted, fit, model):
         """Step 3: the tracks at their MAP states, with ``logit r <- logit r + log L_k``."""

@@ -7,8 +7,9 @@ Blank lines and lines starting with ``#`` are skipped. Frame numbers and ids may
 integral floats (``780.0``). The text is UTF-8 (a byte-order mark is skipped), or else Latin-1
 (every byte is a character there, and only the numbers matter). Frames are renumbered 0, 1, 2,
 ... in steps of the file's frame step (the greatest common divisor of the gaps), so that frames
-without rows stay as empty frames; a file spanning more than ``MAX_FRAMES`` such frames (for
-example frames 0, 1 and 10000000) is refused unless ``max_frames`` keeps fewer. Used in
+without rows stay as empty frames; a file that leaves more than ``MAX_EMPTY_FRAMES`` such frames
+empty (for example frames 0, 1 and 999999) is refused, before they are made, unless ``max_frames``
+stops before its gaps. Used in
 ``notebooks/05_multi_object_tracking.ipynb``.
 """
 
@@ -23,8 +24,8 @@ from .scenario import simulate_detections
 
 #: Malformed lines listed in a read error before "and N more".
 MAX_REPORTED_LINES = 10
-#: Most frames (renumbered, empty ones included) that :func:`trajectories_by_frame` builds.
-MAX_FRAMES = 1_000_000
+#: Most frames without rows that :func:`trajectories_by_frame` makes (the gaps' cost; the rows' frames are free).
+MAX_EMPTY_FRAMES = 10_000
 
 
 def _read_text(path):
@@ -139,7 +140,7 @@ def trajectories_by_frame(frames, ids, positions, max_frames=None):
     Raises
     ------
     ValueError
-        If the arrays' shapes disagree, or the frames kept would be more than ``MAX_FRAMES``.
+        If the arrays' shapes disagree, or more than ``MAX_EMPTY_FRAMES`` of the frames kept would be empty.
 
     Examples
     --------
@@ -163,10 +164,13 @@ def trajectories_by_frame(frames, ids, positions, max_frames=None):
     step = int(np.gcd.reduce(np.diff(unique))) if len(unique) > 1 else 1
     index = (frames - unique[0]) // step
     n_frames = int(index.max()) + 1 if max_frames is None else min(int(index.max()) + 1, max_frames)
-    if n_frames > MAX_FRAMES:
+    kept = unique[(unique - unique[0]) // step < n_frames]
+    if n_frames - len(kept) > MAX_EMPTY_FRAMES:  # refused before a list of n_frames frames is made
+        longest = int(np.argmax(np.diff(kept)))
         raise ValueError(
-            f"the rows span {n_frames} frames of step {step} (frames {unique[0]} to {unique[-1]}), more than "
-            f"MAX_FRAMES = {MAX_FRAMES}; pass max_frames or split the file where it has long gaps"
+            f"the rows leave {n_frames - len(kept)} of their {n_frames} frames of step {step} empty, more than "
+            f"MAX_EMPTY_FRAMES = {MAX_EMPTY_FRAMES} (the longest gap: frames {kept[longest]} to {kept[longest + 1]}); "
+            "pass max_frames or split the file where it has long gaps"
         )
     order = np.lexsort((ids, index))
     index, ids, positions = index[order], ids[order], positions[order]
