@@ -6,6 +6,7 @@ else (IndexError, LinAlgError, OverflowError, a numpy broadcast error ...) fails
 
 import pathlib
 import tempfile
+import warnings
 
 import numpy as np
 from hypothesis import HealthCheck, event, given, settings
@@ -15,6 +16,7 @@ from test_tracking_metrics import assert_same_as_motmetrics
 
 from gmmlib.tracking import (
     EMTracker,
+    LearningWarning,
     clear_mot,
     gospa,
     ospa,
@@ -116,12 +118,16 @@ def test_tracker_tracks_or_refuses(detections, background_volume, measurement_si
     tracker = EMTracker(
         background_volume, measurement_sigma, detection_probability=detection_probability, learning_max_iter=2
     )
-    try:
-        result = tracker.run(detections)
-    except DOCUMENTED as error:
-        event(f"refused: {str(error).split()[0]}")
-        return
-    event("tracked")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = tracker.run(detections)
+        except DOCUMENTED as error:
+            event(f"refused: {str(error).split()[0]}")
+            return
+    # Frames with no object to learn from are a documented outcome: the tracker says so, and nothing else.
+    assert all(issubclass(warning.category, LearningWarning) for warning in caught), [str(w.message) for w in caught]
+    event("tracked, with a LearningWarning" if caught else "tracked")
     assert len(result.track_ids) == len(detections)
     for ids, positions in zip(result.track_ids, result.track_positions):
         assert positions.shape[0] == len(ids) and np.all(np.isfinite(positions))
