@@ -13,11 +13,12 @@ Whichever dask scheduler is active computes the blocks: threads, processes or a
 (h5py) dataset or, with dask installed, a numpy memmap of a file; the last three are wrapped as dask
 arrays (:func:`as_dask_array`), so that memory holds a few blocks at a time. A memmap is wrapped
 through :class:`MemmapFile`, not given to ``dask.array.from_array`` itself, which copies any array
-with a ``copy`` method into memory whole.
+with a ``copy`` method into memory whole; it is read from its file only while the file's name still
+names the file it maps (:func:`mapped_file`).
 
 Each block's values are checked (finite, not too large for EM) inside the block's own computation,
-with the row numbers of the whole array in the messages. The scoring methods return dask arrays,
-computed block by block when asked for.
+with the row numbers of the whole array in the messages. For a dask array the scoring methods
+return dask arrays, computed block by block when asked for; for the others, ndarrays.
 
 gmmlib imports dask only here, and only when it is given such an array: dask, distributed, zarr
 and h5py are the optional ``dask`` extra. The map-reduce, its cost per iteration and a cluster
@@ -28,6 +29,7 @@ are shown in ``notebooks/06_scaling.ipynb``; the statistics are derived in
 import dataclasses
 import importlib.util
 import itertools
+import os
 
 import numpy as np
 
@@ -69,33 +71,80 @@ def is_dask_array(X):
 def is_blocked(X):
     """Whether ``X`` is fitted block by block: a dask array, a zarr array, an HDF5 dataset or a memmap of a file.
 
-    A memmap only with dask installed (without it, a memmap is an ndarray, fitted in memory), and not
-    one opened with ``mode="c"``, whose writes stay in memory and are not in its file.
+    A memmap only with dask installed (without it, a memmap is an ndarray, fitted in memory), not one
+    opened with ``mode="c"``, whose writes stay in memory and are not in its file, and only while its
+    file name still names the file it maps (:func:`mapped_file`).
     """
     if isinstance(X, np.memmap):
-        return X.filename is not None and X.mode != "c" and importlib.util.find_spec("dask") is not None
+        return (
+            X.filename is not None
+            and X.mode != "c"
+            and importlib.util.find_spec("dask") is not None
+            and mapped_file(X) is not None
+        )
     return is_dask_array(X) or _package(X) in _ON_DISK_MODULES
+
+
+def _file_identity(status):
+    return status.st_dev, status.st_ino
+
+
+def mapped_file(memmap):
+    """The (device, inode) of the file ``memmap`` maps, if its file name still names that file; else None.
+
+    The mapping is looked up in ``/proc/self/maps`` (Linux): a file replaced under the same name, or
+    removed, after it was mapped, or a system without ``/proc``, gives None, and the memmap is then an
+    ndarray fitted in memory, not read again from a name that no longer gives its values.
+    """
+    address = memmap.ctypes.data
+    try:
+        with open("/proc/self/maps", encoding="ascii") as maps:
+            mapping = next(line.split() for line in maps if _holds(line, address))
+        named = os.stat(memmap.filename)
+    except (OSError, StopIteration):
+        return None
+    major, minor = (int(number, 16) for number in mapping[3].split(":"))
+    identity = (os.makedev(major, minor), int(mapping[4]))
+    return identity if identity == _file_identity(named) else None
+
+
+def _holds(maps_line, address):
+    start, end = (int(bound, 16) for bound in maps_line.split(maxsplit=1)[0].split("-"))
+    return start <= address < end
 
 
 class MemmapFile:
     """The array of a numpy memmap, read from its file block by block: what :func:`as_dask_array` wraps.
 
-    It holds where the array lies in its file (the name, the byte position of its first element, its
-    dtype, shape and strides), so it pickles in a few bytes, and each block maps the file, copies its
-    rows out and unmaps it: memory holds the blocks being computed, not the pages read before.
+    It holds where the array lies in its file (the name, the file's identity, the byte position of its
+    first element, its dtype, shape and strides), so it pickles in a few bytes, and each block opens
+    the file, checks it is still the one mapped, maps it, copies its rows out and unmaps it: memory
+    holds the blocks being computed, not the pages read before. A file's identity belongs to its
+    machine: the workers that read a memmap run on the machine that mapped it (a zarr array for a
+    cluster of machines).
     """
 
-    def __init__(self, memmap):
+    def __init__(self, memmap, name="X"):
         mapped = memmap  # the memmap numpy mapped the file for: its data start at byte `offset` of the file
         while isinstance(mapped.base, np.memmap):
             mapped = mapped.base
-        self.filename = memmap.filename
+        self.filename, self.identity, self.name = memmap.filename, mapped_file(memmap), name
         self.position = memmap.offset + memmap.ctypes.data - mapped.ctypes.data
         self.dtype, self.shape, self.strides, self.ndim = memmap.dtype, memmap.shape, memmap.strides, memmap.ndim
 
     def __getitem__(self, key):
-        file = np.memmap(self.filename, dtype=np.uint8, mode="r")
-        array = np.ndarray(self.shape, self.dtype, buffer=file, offset=self.position, strides=self.strides)
+        try:
+            with open(self.filename, "rb") as file:
+                same_file = _file_identity(os.fstat(file.fileno())) == self.identity
+                mapped = np.memmap(file, dtype=np.uint8, mode="r") if same_file else None
+        except OSError:
+            mapped = None
+        if mapped is None:
+            raise ValueError(
+                f"the file of the memmap {self.name}, {self.filename}, was removed or replaced while "
+                f"{self.name} was read; fit again from a memmap of the file as it is now"
+            )
+        array = np.ndarray(self.shape, self.dtype, buffer=mapped, offset=self.position, strides=self.strides)
         return np.array(array[key])
 
 
@@ -120,7 +169,7 @@ def as_dask_array(X, name="X"):
             f"{_package(X)}.{type(X).__name__}{hint}"
         )
     if isinstance(X, np.memmap):
-        X = MemmapFile(X)
+        X = MemmapFile(X, name)
     row_bytes = X.dtype.itemsize * int(np.prod(X.shape[1:]))
     rows = max(1, BLOCK_BYTES // max(row_bytes, 1))
     stored = getattr(X, "chunks", None)  # zarr: always; h5py: None for a contiguous dataset

@@ -573,8 +573,12 @@ class GaussianMixture:
         return X
 
     def _check_data(self, X):
-        """``X`` checked as data: in memory, or a dask array whose blocks are checked when computed."""
-        if not blocks.is_blocked(X):
+        """``X`` checked as data: in memory, or a dask array whose blocks are checked when computed.
+
+        A memmap, an ndarray too, is read in memory when it may hold missing values.
+        """
+        in_memory = isinstance(X, np.memmap) and self._allows_missing()
+        if in_memory or not blocks.is_blocked(X):
             return check.check_data(X, allow_nan=self._allows_missing())
         if self._allows_missing():
             raise ValueError(
@@ -610,6 +614,14 @@ class GaussianMixture:
             )
         elif len(names) != len(fitted) or np.any(names != fitted):
             raise ValueError(_feature_names_message(fitted, names))
+
+    def _per_row(self, X, output):
+        """``output`` for each row of ``X``: a dask array for a dask array, an ndarray for any other ``X``.
+
+        A zarr array, an HDF5 dataset or a memmap is read block by block, and the result computed.
+        """
+        per_row = self._scores(self._validated(X), output)
+        return per_row if blocks.is_dask_array(X) or not blocks.is_dask_array(per_row) else per_row.compute()
 
     def _scores(self, X, output):
         """:func:`gmmlib.statistics.score_over_chunks` of a validated ``X`` under the fitted parameters.
@@ -711,7 +723,7 @@ class GaussianMixture:
         -------
         log_density : ndarray (a dask array for a dask ``X``) of shape (n_samples,)
         """
-        return self._scores(self._validated(X), "log_density")
+        return self._per_row(X, "log_density")
 
     def score(self, X, y=None, sample_weight=None):
         """Mean log-likelihood of ``X`` under the fitted mixture.
@@ -750,7 +762,7 @@ class GaussianMixture:
         resp : ndarray (a dask array for a dask ``X``) of shape (n_samples, n_columns)
             Rows sum to 1; with a background component its column is last.
         """
-        return self._scores(self._validated(X), "responsibilities")
+        return self._per_row(X, "responsibilities")
 
     def predict(self, X):
         """The most probable component of each sample (the largest responsibility).
@@ -764,7 +776,7 @@ class GaussianMixture:
         labels : ndarray (a dask array for a dask ``X``) of int of shape (n_samples,)
             In ``range(n_components)``, or -1 where the background component is the most probable.
         """
-        return self._scores(self._validated(X), "labels")
+        return self._per_row(X, "labels")
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit the model to ``X``, then return :meth:`predict` of ``X``.

@@ -6,6 +6,7 @@ chunking the result is the same bit for bit on every scheduler, a multi-process 
 cluster included: the blocks' sums are added in a fixed order.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -361,7 +362,10 @@ def test_zarr_hdf5_and_memmap_arrays_fit_through_the_blocks(tmp_path):
             model = GaussianMixture(3, **settings).fit(array)
             assert relative_difference(model, reference) < 1e-5, name
             assert model.means_.dtype == np.float32
-            assert blocks.is_dask_array(model.predict(array)), name
+            # Only a dask array gives dask arrays back; these give ndarrays, computed block by block.
+            labels = model.predict(array)
+            assert isinstance(labels, np.ndarray) and not blocks.is_dask_array(labels), name
+            np.testing.assert_array_equal(labels, reference.predict(X), err_msg=name)
 
 
 def test_a_memmap_is_read_from_its_file_block_by_block(tmp_path, monkeypatch):
@@ -376,6 +380,42 @@ def test_a_memmap_is_read_from_its_file_block_by_block(tmp_path, monkeypatch):
     # Not blocked: a copy-on-write memmap (its writes are not in its file), or an ndarray viewing a memmap.
     assert not blocks.is_blocked(np.load(tmp_path / "x.npy", mmap_mode="c"))
     assert not blocks.is_blocked(np.asarray(memmap))
+
+
+def test_a_memmap_whose_file_name_names_another_file_is_fitted_from_its_own_values(tmp_path):
+    rng = np.random.default_rng(11)
+    path = tmp_path / "x.npy"
+    np.save(path, rng.normal(size=(300, 2)))
+    replaced = np.load(path, mmap_mode="r")
+    np.save(tmp_path / "new.npy", rng.normal(100.0, 1.0, size=(300, 2)))
+    os.replace(tmp_path / "new.npy", path)  # the memmap still maps the old file
+    np.save(tmp_path / "gone.npy", rng.normal(size=(300, 2)))
+    removed = np.load(tmp_path / "gone.npy", mmap_mode="r")
+    os.remove(tmp_path / "gone.npy")
+    for memmap in (replaced, removed):
+        assert not blocks.is_blocked(memmap)
+        model = GaussianMixture(1).fit(memmap)
+        np.testing.assert_allclose(model.means_[0], np.mean(memmap, axis=0), rtol=1e-12)
+
+
+def test_a_memmap_file_replaced_while_it_is_read_is_refused_by_name(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((300, 2)))
+    wrapped = blocks.as_dask_array(np.load(tmp_path / "x.npy", mmap_mode="r"), name="X")
+    np.save(tmp_path / "new.npy", np.ones((300, 2)))
+    os.replace(tmp_path / "new.npy", tmp_path / "x.npy")
+    with pytest.raises(ValueError, match=r"the file of the memmap X, .*x\.npy, was removed or replaced while X"):
+        wrapped.compute()
+
+
+def test_a_memmap_with_missing_values_is_fitted_in_memory(tmp_path):
+    X = np.random.default_rng(12).normal(size=(300, 3))
+    X[::7, 1] = np.nan
+    np.save(tmp_path / "x.npy", X)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+    settings = dict(missing_values="em", random_state=0, max_iter=5, tol=0)
+    model, reference = GaussianMixture(2, **settings).fit(memmap), GaussianMixture(2, **settings).fit(X)
+    np.testing.assert_array_equal(model.means_, reference.means_)
+    np.testing.assert_array_equal(model.score_samples(memmap), reference.score_samples(X))
 
 
 def test_without_dask_a_memmap_is_fitted_in_memory(tmp_path):
