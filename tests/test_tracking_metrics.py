@@ -6,6 +6,7 @@ Y = {(0, 3), (10, 4), (50, 50)}, cut-off c = 10. The optimal assignment pairs (0
 """
 
 import itertools
+import warnings
 
 import motmetrics
 import numpy as np
@@ -296,6 +297,14 @@ def test_ospa_and_gospa_with_a_subnormal_cut_off(c):
     assert ospa([[1.0, 1.0]], [[1.0, 2.0]], c=c) == (c, c, 0.0)
     assert gospa([[1.0, 1.0]], [[1.0, 1.0]], c=c).distance == 0.0
     assert [len(a) for a in optimal_assignment([[1.0, 1.0]], [[1.0, 2.0]], c=c)] == [0, 0]
+
+
+def test_clear_mot_with_a_subnormal_gate_matches_only_equal_positions_without_warnings():
+    objects, tracks = [[[0.0, 0.0], [5.0, 5.0]]], [[[0.0, 0.0], [5.0, 6.0]]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # distances over the gate used to overflow in the cost
+        result = clear_mot([[1, 2]], objects, [[3, 4]], tracks, gate=1e-310)
+    assert (result.matches, result.misses, result.false_positives) == (1, 1, 1)
 
 
 def test_ospa_of_large_order_tends_to_the_largest_distance():

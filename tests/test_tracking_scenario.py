@@ -190,7 +190,7 @@ def test_a_long_gap_is_refused_before_its_frames_are_made_unless_max_frames_cuts
     # 1.1 GB and 50 s for their clutter in scenario_from_trajectories) before any limit applied.
     frames, ids, positions = [0, 1, 999_999], [1, 1, 1], np.zeros((3, 2))
     tracemalloc.start()
-    with pytest.raises(ValueError, match=r"leave 999997 of their 1000000 frames of step 1 empty.* frames 1 to 999999"):
+    with pytest.raises(ValueError, match=r"leave 999997 of .* 999997 empty frames after frame 1\)"):
         trajectories_by_frame(frames, ids, positions)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -198,6 +198,13 @@ def test_a_long_gap_is_refused_before_its_frames_are_made_unless_max_frames_cuts
     gaps = [0, 1, 2 + MAX_EMPTY_FRAMES]  # exactly MAX_EMPTY_FRAMES empty frames: accepted
     assert len(trajectories_by_frame(gaps, ids, positions)[0]) == MAX_EMPTY_FRAMES + 3
     assert len(trajectories_by_frame(frames, ids, positions, max_frames=5)[0]) == 5
+    # A cut inside a gap: the empty frames before the cut make the gap named.
+    for cut_frames, longest in (
+        ([0, 100_000, 100_001], "49999 empty frames after frame 0"),
+        ([0, 1, 100_000], "49998 empty frames after frame 1"),
+    ):
+        with pytest.raises(ValueError, match=rf"leave \d+ of their 50000 frames.* {longest}\)"):
+            trajectories_by_frame(cut_frames, ids, positions, max_frames=50_000)
     with pytest.raises(ValueError, match="max_frames must be >= 1"):
         trajectories_by_frame(frames, ids, positions, max_frames=0)
     path = write(tmp_path, "0 1 0 0\n1 1 1 0\n999999 1 2 0\n")

@@ -313,11 +313,10 @@ def clear_mot(truth_ids, truth_positions, track_ids, track_positions, gate):
         if len(free_rows) and len(free_columns):  # step 2: the rest by least total distance
             block = distances[np.ix_(free_rows, free_columns)]
             # In units of the gate; pairs outside it cost more than any set of gated pairs can save.
-            cost = np.where(block <= gate, block / gate, 2.0 + min(block.shape))
+            gated = block <= gate
+            cost = np.divide(block, gate, out=np.full_like(block, 2.0 + min(block.shape)), where=gated)
             rows, columns = linear_sum_assignment(cost)
-            new = [
-                (int(free_rows[r]), int(free_columns[col])) for r, col in zip(rows, columns) if block[r, col] <= gate
-            ]
+            new = [(int(free_rows[r]), int(free_columns[col])) for r, col in zip(rows, columns) if gated[r, col]]
             mismatches += sum(
                 last_hypothesis.get(int(objects[i]), int(hypotheses[j])) != int(hypotheses[j]) for i, j in new
             )

@@ -166,11 +166,13 @@ def trajectories_by_frame(frames, ids, positions, max_frames=None):
     n_frames = int(index.max()) + 1 if max_frames is None else min(int(index.max()) + 1, max_frames)
     kept = unique[(unique - unique[0]) // step < n_frames]
     if n_frames - len(kept) > MAX_EMPTY_FRAMES:  # refused before a list of n_frames frames is made
-        longest = int(np.argmax(np.diff(kept)))
+        # Empty frames after each kept frame, up to the next one or to the last frame kept.
+        empty_after = np.diff(np.append((kept - unique[0]) // step, n_frames)) - 1
+        longest = int(np.argmax(empty_after))
         raise ValueError(
             f"the rows leave {n_frames - len(kept)} of their {n_frames} frames of step {step} empty, more than "
-            f"MAX_EMPTY_FRAMES = {MAX_EMPTY_FRAMES} (the longest gap: frames {kept[longest]} to {kept[longest + 1]}); "
-            "pass max_frames or split the file where it has long gaps"
+            f"MAX_EMPTY_FRAMES = {MAX_EMPTY_FRAMES} (the longest gap: {empty_after[longest]} empty frames after "
+            f"frame {kept[longest]}); pass max_frames or split the file where it has long gaps"
         )
     order = np.lexsort((ids, index))
     index, ids, positions = index[order], ids[order], positions[order]
