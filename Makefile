@@ -64,9 +64,9 @@ grade: $(INSTALLED)
 	$(if $(SUBMISSION)$(SUBMISSIONS),,$(error give SUBMISSION=path/to/notebook.ipynb or SUBMISSIONS=folder/))
 	$(BIN)/python assignments/tools/course.py grade $(or $(SUBMISSIONS),$(SUBMISSION)) $(GRADE_OPTIONS)
 
-# Removes only what gmmlib generated in reports/ (folders and files listed in its markers): never
+# Removes only what gmmlib generated in reports/ and output/ (folders and files listed in its markers): never
 # reports/README.md, reports/params/ or a folder of yours. Standard library only, so it runs with or
 # without the venv; -P keeps gmmlib/ off sys.path.
 clean:
-	$(PYTHON) -P gmmlib/outputs.py clean reports
+	$(PYTHON) -P gmmlib/outputs.py clean reports output
 	rm -rf $(VENV) .pytest_cache .hypothesis

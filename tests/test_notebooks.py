@@ -16,6 +16,7 @@ import papermill
 import pytest
 
 from gmmlib import notebook_index
+from gmmlib.report import declared_parameters
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -92,3 +93,10 @@ def test_every_notebook_asks_for_inline_figures_before_it_draws(notebook):
     draws = [i for i, source in enumerate(code) if "plt." in source or "fig, " in source]
     inline = [i for i, source in enumerate(code) if "%matplotlib inline" in source]
     assert not draws or (inline and inline[0] < draws[0]), f"{notebook.name} draws without %matplotlib inline first"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_a_notebook_run_by_hand_writes_outside_the_reports(notebook):
+    # The runner sets output_dir to reports/<stem>/; a run by hand (Jupyter, papermill, nbval) that wrote
+    # there by default changed a report's figures and summary under its provenance.
+    assert declared_parameters(notebook)["output_dir"].default == f"../output/{notebook.stem}"
