@@ -9,7 +9,8 @@ notebook's ``parameters`` cell, executes it with papermill (kernel ``python3``, 
 the notebook's folder, ``output_dir`` set to ``reports/NN_topic/``) and writes into that folder the
 executed ``NN_topic.ipynb``, ``NN_topic.html``, a code-hidden ``NN_topic_results.html`` and
 ``provenance.json``, next to the figures and ``summary.json`` the notebook saves itself. Then it
-writes ``reports/index.html`` and ``reports/summary.json`` (``{stem: summary}``). The HTML pages
+writes ``reports/index.html`` and ``reports/summary.json`` (``{stem: summary}``) for every report in
+``reports/``: this run's notebooks and the other notebooks' earlier reports. The HTML pages
 load MathJax from ``reports/_mathjax/`` (copied from the jupyter-server-mathjax package) and nothing
 from the network. Nothing written holds a timestamp, so two runs with the same parameters give
 identical files.
@@ -144,7 +145,7 @@ class Result:
 
     stem: str
     folder: pathlib.Path
-    seconds: float
+    seconds: float | None  # None for a report of an earlier run
     error: str | None  # "ExceptionName: message", or None when the notebook ran through
     title: str
     summary: dict | None
@@ -200,9 +201,6 @@ def load_parameter_file(path):
             defaults[key] = value
         else:
             problems.append(f"{path}: key {key!r} is neither a parameter name nor a notebook stem (NN_topic)")
-    misplaced = ["output_dir"] if "output_dir" in defaults else []
-    misplaced += [f"{stem}.output_dir" for stem, section in sections.items() if "output_dir" in section]
-    problems += [f"{path}: {name} is not allowed; the runner sets output_dir to reports/<stem>/" for name in misplaced]
     if problems:
         raise ReportError("\n".join(problems))
     return defaults, sections
@@ -297,11 +295,14 @@ def resolve_parameters(notebooks, defaults=None, sections=None, source="the para
     Raises
     ------
     ReportError
-        One line per problem: unknown names, types that do not fit, notebooks without a
+        One line per problem: ``output_dir`` given, unknown names, types that do not fit, notebooks without a
         ``parameters`` cell or without an ``output_dir`` parameter.
     """
     defaults, sections = defaults or {}, sections or {}
-    problems, resolved, declared_by_stem = [], {}, {}
+    misplaced = ["output_dir"] if "output_dir" in defaults else []
+    misplaced += [f"{stem}.output_dir" for stem, section in sections.items() if "output_dir" in section]
+    problems = [f"{source}: {name} is not allowed; the runner sets output_dir to reports/<stem>/" for name in misplaced]
+    resolved, declared_by_stem = {}, {}
     for notebook in notebooks:
         try:
             declared = declared_parameters(notebook)
@@ -317,6 +318,8 @@ def resolve_parameters(notebooks, defaults=None, sections=None, source="the para
             continue
         values = {}
         for name, value in {**defaults, **sections.get(notebook.stem, {})}.items():
+            if name == "output_dir":  # refused above
+                continue
             if name not in declared:
                 if name in sections.get(notebook.stem, {}):
                     problems.append(_unknown(notebook.stem, name, declared, f"in section {notebook.stem} of {source}"))
@@ -538,11 +541,37 @@ def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
             error = f"summary.json is not valid JSON: {exc}"
     elif error is None:
         error = "no summary.json: the notebook did not write_summary(..., output_dir)"
+    provenance["title"] = title
     provenance["status"] = "ok" if error is None else "failed"
     if error is not None:
         provenance["error"] = error
     _write_json(folder / "provenance.json", provenance)
     return Result(stem, folder, seconds, error, title, summary, provenance)
+
+
+def earlier_reports(reports_dir, stems):
+    """The reports in ``reports_dir`` of notebooks other than ``stems``, as :class:`Result` s, by stem.
+
+    A report is a folder the runner generated with its ``provenance.json``; its summary is read when
+    it ran through. The index and the combined summary list them beside this run's notebooks, so that
+    running some notebooks does not drop the others' reports from them.
+    """
+    results = []
+    for folder in sorted(pathlib.Path(reports_dir).iterdir()):
+        provenance_path = folder / "provenance.json"
+        if folder.name in stems or not (is_generated(folder) and is_generated(provenance_path)):
+            continue
+        try:
+            provenance = json.loads(provenance_path.read_text(encoding="utf-8"))
+            error = provenance.get("error")
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8")) if error is None else None
+        except (OSError, ValueError) as exc:  # changed by hand since: listed as failed, with the reason
+            provenance = {"git": {"commit": None, "dirty": False}, "injected": [], "parameters": {}}
+            error, summary = f"the earlier report cannot be read: {_error_line(exc)}", None
+        results.append(
+            Result(folder.name, folder, None, error, provenance.get("title", folder.name), summary, provenance)
+        )
+    return results
 
 
 def _json_text(content):
@@ -759,9 +788,10 @@ def main(argv=None):
         reports_dir.mkdir(parents=True, exist_ok=True)
         copy_mathjax(reports_dir)
         results = _run_all(notebooks, parameters, reports_dir, args.params)
-        summary = {result.stem: result.summary for result in results if result.error is None}
+        listed = sorted(results + earlier_reports(reports_dir, {r.stem for r in results}), key=lambda r: r.stem)
+        summary = {result.stem: result.summary for result in listed if result.error is None}
         write_generated_file(reports_dir / "summary.json", _json_text(summary))
-        write_index(results, reports_dir)
+        write_index(listed, reports_dir)
     except OSError as exc:  # NotGeneratedError (a path appeared since the check), a full disk, no permission
         _print_errors(exc)
         return 2

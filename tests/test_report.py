@@ -571,3 +571,27 @@ def test_a_notebook_writing_a_broken_summary_fails_alone(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "01_broken" in error and "summary.json is not valid JSON" in error
     assert json.loads((reports / "summary.json").read_text()) == {"02_good": {}}
+
+
+def test_running_some_notebooks_keeps_the_others_reports_in_the_index_and_summary(tiny, tmp_path):
+    other = write_notebook(tmp_path / "notebooks", "02_other")
+    reports = tmp_path / "reports"
+    assert run("--reports-dir", reports, tiny, other) == 0
+    earlier = json.loads((reports / "summary.json").read_text())
+    params = write_yaml(tmp_path / "params.yaml", {"01_tiny": {"n_samples": 300}})
+    assert run("--params", params, "--reports-dir", reports, tiny) == 0
+    summary = json.loads((reports / "summary.json").read_text())
+    assert summary["02_other"] == earlier["02_other"]  # the earlier report of the notebook not run
+    assert summary["01_tiny"] == json.loads((reports / "01_tiny" / "summary.json").read_text())
+    assert summary["01_tiny"] != earlier["01_tiny"]
+    index = (reports / "index.html").read_text()
+    assert '<a href="#02_other">02_other</a>: Tiny notebook 02_other</li>' in index
+    assert 'href="02_other/02_other.html"' in index
+    # An earlier report that failed stays listed as failed, without a summary.
+    broken = write_yaml(tmp_path / "broken.yaml", {"02_other": {"n_samples": 1}})
+    assert run("--params", broken, "--reports-dir", reports, other) == 1
+    assert run("--reports-dir", reports, tiny) == 0
+    assert "02_other" not in json.loads((reports / "summary.json").read_text())
+    assert (
+        '<a href="#02_other">02_other</a>: Tiny notebook 02_other (failed)</li>' in (reports / "index.html").read_text()
+    )
