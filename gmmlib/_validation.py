@@ -359,9 +359,18 @@ def check_covariances(
 
 
 def check_random_state(random_state):
-    """Turn None, an int or a ``numpy.random.Generator`` into a Generator."""
+    """Turn None, an int, a ``numpy.random.Generator`` or a ``numpy.random.RandomState`` into a Generator.
+
+    A RandomState (scikit-learn's kind) seeds a new Generator with one draw, so that it advances as
+    it does in scikit-learn: two fits with one RandomState differ, two with equal ones agree.
+    """
     if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
         return np.random.default_rng(random_state)
     if isinstance(random_state, np.random.Generator):
         return random_state
-    raise TypeError(f"random_state must be None, an int or a numpy.random.Generator, got {_describe(random_state)}")
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(np.iinfo(np.int64).max, dtype=np.int64))
+    raise TypeError(
+        "random_state must be None, an int, a numpy.random.Generator or a numpy.random.RandomState, "
+        f"got {_describe(random_state)}"
+    )

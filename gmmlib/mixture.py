@@ -77,7 +77,8 @@ class GaussianMixture:
     precisions_init : array-like, default=None
         Starting precisions (inverse covariances) in scikit-learn's shapes. As in scikit-learn,
         the parts of the start not given (any of the three) come from the one M-step above.
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default=None
+        A RandomState seeds a Generator with one of its draws.
     warm_start : bool, default=False
         If True, a second ``fit`` starts from the fitted parameters (and ``n_init`` is ignored).
     verbose : int, default=0

@@ -51,7 +51,11 @@ def test_bad_data(X, error, match):
         (dict(reg_covar=-1.0), ValueError, r"reg_covar must be >= 0, got -1.0"),
         (dict(n_init=0), ValueError, r"n_init must be >= 1, got 0"),
         (dict(max_iter=-1), ValueError, r"max_iter must be >= 0, got -1"),
-        (dict(random_state="seed"), TypeError, r"random_state must be None, an int or a numpy.random.Generator"),
+        (
+            dict(random_state="seed"),
+            TypeError,
+            r"random_state must be None, an int, a numpy.random.Generator or a numpy.random.RandomState",
+        ),
         (dict(background_volume=0.0), ValueError, r"background_volume must be > 0"),
         (dict(n_components=2, weights_init=[0.5, 0.6]), ValueError, r"weights_init must sum to 1, got sum 1.1"),
         (dict(n_components=2, weights_init=[1.5, -0.5]), ValueError, r"weights_init must be finite and non-negative"),

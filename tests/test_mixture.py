@@ -281,3 +281,13 @@ def test_strongly_correlated_float32_features_are_fitted():
     single = GaussianMixture(2, random_state=0).fit(X.astype(np.float32))
     double = GaussianMixture(2, random_state=0).fit(X)
     assert single.lower_bound_ == pytest.approx(double.lower_bound_, abs=0.01)
+
+
+def test_a_random_state_instance_is_used_as_scikit_learn_uses_it(blobs):
+    first, second = np.random.RandomState(0), np.random.RandomState(0)
+    fits = [
+        GaussianMixture(3, init_params="random", max_iter=3, random_state=state).fit(blobs) for state in (first, second)
+    ]
+    np.testing.assert_array_equal(fits[0].means_, fits[1].means_)  # equal RandomStates, equal fits
+    again = GaussianMixture(3, init_params="random", max_iter=3, random_state=first).fit(blobs)
+    assert not np.array_equal(again.means_, fits[0].means_)  # the instance advanced, as in scikit-learn
