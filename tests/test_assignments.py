@@ -6,7 +6,8 @@ implementation in ``tests/assignments_submissions/<assignment>/``; one, with sho
 over the misbehaving submissions in ``tests/assignments_submissions/containment/``. Each fixture file
 there replaces one cell of the instructor's solution (the cell defining the same function, or the
 cell holding ``REPLACE``) or adds a cell after the parameters, and says which question must lose
-points (``QUESTION``, or ``QUESTIONS`` for a misbehaving one) with which feedback (``FEEDBACK``).
+points (``QUESTION``, or ``QUESTIONS`` for a misbehaving one) with which feedback (``FEEDBACK``), and
+optionally the points it keeps there (``POINTS``: a mistake costs points once, not on every test it touches).
 The student notebooks also run top to bottom in a Jupyter kernel, as a student runs them.
 """
 
@@ -322,10 +323,26 @@ def test_wrong_submission_loses_points_on_its_question_with_its_feedback(graded,
     report = graded[0][f"{path.parent.name}-{path.stem}"]
     question = report["questions"][constants["QUESTION"]]
     assert question["points"] < question["max_points"]
+    assert question["points"] == constants.get("POINTS", question["points"]), question
     first_line = question["feedback"].splitlines()[0]  # what make grade prints: the mistake, named
     assert constants["FEEDBACK"] in first_line, question["feedback"]
     others = {name: q for name, q in coded(report).items() if name != constants["QUESTION"]}
     assert all(q["points"] == q["max_points"] for q in others.values()), others
+
+
+def test_printed_line_names_how_many_more_messages_the_json_holds(graded):
+    """One line per question: the first message, cut at 200 characters, and how many more are in the JSON."""
+    printed = graded[1].splitlines()
+    stem = f"{ASSIGNMENTS[0]}-log_likelihood_after_the_last_m_step_too"
+    start = next(i for i, line in enumerate(printed) if line.startswith(f"{stem}.ipynb "))
+    end = next(i for i in range(start, len(printed)) if printed[i].startswith("  -> "))
+    json_path = printed[end].removeprefix("  -> ")
+    assert json_path.endswith(f"{stem}.json")
+    lines = {line.split()[0]: line for line in printed[start + 1 : end]}
+    assert "the extra value is probably" in lines["fit_em"]
+    assert lines["fit_em"].endswith(f" (+1 more, see {json_path})"), lines["fit_em"]
+    assert "all checks passed" in lines["m_step"] and "more, see" not in lines["m_step"]
+    assert max(len(line) for line in lines.values()) < 200 + len(json_path) + 60
 
 
 def test_grading_is_deterministic(build_dir, graded):

@@ -55,6 +55,8 @@ OUTPUT_LIMIT = 1_000_000
 OUTPUT_KEPT = 64_000
 #: Characters of feedback kept per failed test case.
 FEEDBACK_KEPT = 1_000
+#: Characters of a question's first feedback line that ``make grade`` prints (the JSON holds them all).
+FEEDBACK_PRINTED = 200
 #: Bytes of a child's results read (more is refused as not the grader's).
 RESULT_KEPT = 16_000_000
 #: Runs a command in its own user, PID and network namespaces, with its own /proc; every process in
@@ -380,6 +382,7 @@ def grade_one(path, build_dir, limits):
         code, output, dropped, results = run_limited(command, temporary, env, limits["time_limit"])
         outcome = read_outcome(code, results, limits["time_limit"])
         report = {"assignment": assignment, "total": 0.0, "max_total": 0.0, "questions": {}}
+        messages = {}  # question -> how many distinct messages its feedback holds
         failure = outcome.get("failure")
         for question in manifest["questions"]:
             name, max_points = question["name"], question["points"]
@@ -401,7 +404,9 @@ def grade_one(path, build_dir, limits):
                     for case in sorted(cases, key=lambda case: case.get("hidden") is not True)
                     if case.get("passed") is not True
                 ]
-                feedback = "\n".join(dict.fromkeys(failed)) if failed else "all checks passed"
+                distinct = list(dict.fromkeys(failed))
+                messages[name] = len(distinct)
+                feedback = "\n".join(distinct) if distinct else "all checks passed"
             points = round(min(max(points, 0.0), max_points), 6)
             report["questions"][name] = {"points": points, "max_points": max_points, "feedback": feedback}
             report["total"] = round(report["total"] + points, 6)
@@ -413,6 +418,7 @@ def grade_one(path, build_dir, limits):
         "cell_errors": [clean_message(str(error), temporary, limits) for error in outcome.get("cell_errors", [])][:20],
         "log": output + (f"\n[{dropped} more characters of output dropped]\n" if dropped else ""),
         "signalled": code is not None and code < 0,
+        "messages": messages,
     }
     return report, details
 
@@ -457,7 +463,12 @@ def print_report(report, details, json_path):
     for name, question in report["questions"].items():
         points = "-" if question["points"] is None else f"{question['points']:g}"
         first_line = question["feedback"].splitlines()[0] if question["feedback"] else ""
-        print(f"  {name:<{width}}  {points:>5} / {question['max_points']:<3g}  {first_line[:160]}")
+        if len(first_line) > FEEDBACK_PRINTED:
+            first_line = first_line[: FEEDBACK_PRINTED - 3] + "..."
+        more = details["messages"].get(name, 0) - 1
+        if more > 0:
+            first_line += f" (+{more} more, see {json_path})"
+        print(f"  {name:<{width}}  {points:>5} / {question['max_points']:<3g}  {first_line}")
     if details["seed_note"]:
         print(f"  seed: {details['seed_note']}")
     if details["failure"]:
