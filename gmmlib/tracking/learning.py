@@ -125,25 +125,28 @@ def smooth_tracks(tracks, process_noise, measurement_variance):
     measurement_covariance = measurement_variance * np.eye(n_position)
     means = np.empty((n_tracks, n_frames, 2 * n_position))
     covariances = np.empty((n_tracks, n_frames, 2 * n_position, 2 * n_position))
+    predicted_positions = np.empty((n_tracks, n_frames, n_position))  # H x_t|t-1
+    predicted_spreads = np.empty((n_tracks, n_frames, n_position, n_position))  # H P_t|t-1 H^T
     mean, covariance = tracks.prior_means, tracks.prior_covariances
-    log_likelihood = 0.0
     for t in range(n_frames):
         if t:
             mean, covariance = kalman_predict(mean, covariance, transition, process_covariance)
-            counts = tracks.counts[:, t]
-            measured = counts > 0
-            innovation = tracks.sums[measured, t] / counts[measured, None] - mean[measured, :n_position]
-            spread = (
-                covariance[measured, :n_position, :n_position] + measurement_covariance / counts[measured, None, None]
-            )
-            solved = np.linalg.solve(spread, innovation[..., None])[..., 0]
-            log_likelihood -= 0.5 * float(
-                np.sum(n_position * LOG_2PI + np.linalg.slogdet(spread)[1] + np.einsum("kd,kd->k", innovation, solved))
-            )
+            predicted_positions[:, t] = mean[:, :n_position]
+            predicted_spreads[:, t] = covariance[:, :n_position, :n_position]
             mean, covariance = kalman_update_weighted_mean(
-                mean, covariance, counts, tracks.sums[:, t], measurement_covariance
+                mean, covariance, tracks.counts[:, t], tracks.sums[:, t], measurement_covariance
             )
         means[:, t], covariances[:, t] = mean, covariance
+    # The innovations of every measured frame after the first, in one batch.
+    measured = tracks.counts > 0
+    measured[:, 0] = False
+    counts = tracks.counts[measured]
+    innovation = tracks.sums[measured] / counts[:, None] - predicted_positions[measured]
+    spread = predicted_spreads[measured] + measurement_covariance / counts[:, None, None]
+    solved = np.linalg.solve(spread, innovation[..., None])[..., 0]
+    log_likelihood = -0.5 * float(
+        np.sum(n_position * LOG_2PI + np.linalg.slogdet(spread)[1] + np.einsum("kd,kd->k", innovation, solved))
+    )
     smoothed_means, smoothed_covariances, lag_one = rts_smooth(means, covariances, transition, process_covariance)
     return smoothed_means, smoothed_covariances, lag_one, log_likelihood
 
