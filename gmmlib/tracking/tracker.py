@@ -115,19 +115,27 @@ def log_measurement_density(detections, positions, measurement_whitener, log_det
     return -0.5 * (detections.shape[1] * LOG_2PI + log_det_measurement + np.maximum(squared, 0.0))
 
 
+#: Below this, ``exp`` is exactly 0 in float64 (half the smallest subnormal rounds to 0).
+LOG_UNDERFLOW = float(np.log(np.finfo(np.float64).smallest_subnormal)) - 1.0
+
+
 def _normalise_rows(log_values):
     """``log sum_k exp(a_ik)`` per row and the normalised ``exp(a_ik) / sum_k exp(a_ik)``.
 
     One exponential per entry, shifted by the row's maximum (a row of -inf gives -inf and zeros).
+    Most entries of a frame are far below their row's maximum (a detection is near few tracks):
+    they are left at their exact value 0 instead of passing through ``exp``, whose underflow path
+    is many times slower than its ordinary one.
     """
     top = np.max(log_values, axis=1, initial=-np.inf)
     top = np.where(np.isfinite(top), top, 0.0)
     shifted = log_values - top[:, None]
-    np.exp(shifted, out=shifted)
-    sums = shifted.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shifted /= sums[:, None]
-        return np.log(sums) + top, np.nan_to_num(shifted, nan=0.0, copy=False)
+    normalised = np.zeros_like(shifted)
+    np.exp(shifted, out=normalised, where=shifted > LOG_UNDERFLOW)
+    sums = normalised.sum(axis=1)
+    normalised /= np.where(sums > 0, sums, 1.0)[:, None]  # a row of zeros stays zeros
+    with np.errstate(divide="ignore"):
+        return np.log(sums) + top, normalised
 
 
 @dataclass
