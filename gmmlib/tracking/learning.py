@@ -270,21 +270,28 @@ def sequence_statistics(result, existence_threshold=0.5):
     row_of = {identity: row for row, identity in enumerate(identities)}
     for row, identity in enumerate(identities):
         valid[row, : spans[identity][1] - births[identity] + 1] = True
-    residual_inputs = []  # (row, age, frame's points, responsibilities) of the counted track-frames
+    # Per frame: its points, and the responsibilities, rows, ages and existence after the previous
+    # frame of its counted track-frames (batched per frame below).
+    counted_frames = []
     clutter_count = 0.0
     for t, record in enumerate(result.frames):
         resp, points = record.fit.resp, record.detections
         clutter_count += float(resp[:, -1].sum())
+        frame_counts, frame_sums = resp[:, :-1].sum(axis=0), resp[:, :-1].T @ points
+        columns, rows, ages, previous = [], [], [], []
         for k, identity in enumerate(record.track_ids.tolist()):
             if identity not in spans or t > spans[identity][1]:
                 continue
             row, age = row_of[identity], t - births[identity]
-            count = resp[:, k].sum()
-            if count >= MIN_COUNT:
-                counts[row, age], sums[row, age] = count, resp[:, k] @ points
+            if frame_counts[k] >= MIN_COUNT:
+                counts[row, age], sums[row, age] = frame_counts[k], frame_sums[k]
             if t > spans[identity][0]:
-                previous = histories[identity][3][age - 1]  # existence after the previous frame
-                residual_inputs.append((row, age, points, resp[:, k], previous))
+                columns.append(k)
+                rows.append(row)
+                ages.append(age)
+                previous.append(histories[identity][3][age - 1])
+        if columns:
+            counted_frames.append((points, resp[:, columns], np.array(rows), np.array(ages), np.array(previous)))
     tracks = TrackMeasurements(
         np.array([histories[i][1][0] for i in identities]).reshape(-1, 2 * n_position),
         np.array([histories[i][2][0] for i in identities]).reshape(-1, 2 * n_position, 2 * n_position),
@@ -295,19 +302,21 @@ def sequence_statistics(result, existence_threshold=0.5):
     means, covariances, lag_one, _ = smooth_tracks(tracks, model.process_noise, model.measurement_variance)
     transition_sum, n_transitions = transition_statistics(tracks, means, covariances, lag_one)
     velocity_sum = first_velocity_moment(means, covariances, n_position)
-    residual_sum = residual_weight = expected_detected = expected_count = 0.0
+    residual_sum = residual_weight = expected_detected = n_track_frames = 0.0
     miss_given_none = (1 - model.detection_probability) / (
         1 - model.detection_probability + model.detection_probability * np.exp(-model.points_per_object)
     )
-    for row, age, points, gamma, weight in residual_inputs:
-        offsets = points - means[row, age, :n_position]
-        residual_sum += weight * float(gamma @ np.einsum("nd,nd->n", offsets, offsets))
-        residual_sum += weight * float(gamma.sum() * np.trace(covariances[row, age, :n_position, :n_position]))
-        residual_weight += weight * float(gamma.sum())
+    for points, gamma, rows, ages, weights in counted_frames:
+        offsets = points[:, None, :] - means[rows, ages, :n_position][None]
+        squared = np.einsum("nkd,nkd->nk", offsets, offsets)
+        point_counts = gamma.sum(axis=0)
+        traces = np.trace(covariances[rows, ages, :n_position, :n_position], axis1=1, axis2=2)
+        residual_sum += float(weights @ (np.einsum("nk,nk->k", gamma, squared) + point_counts * traces))
+        residual_weight += float(weights @ point_counts)
         with np.errstate(divide="ignore"):
-            log_none = float(np.sum(np.log1p(-np.minimum(gamma, 1.0))))
-        expected_detected += weight * (1 - np.exp(log_none) * miss_given_none)
-        expected_count += weight * float(gamma.sum())
+            log_none = np.sum(np.log1p(-np.minimum(gamma, 1.0)), axis=0)
+        expected_detected += float(weights @ (1 - np.exp(log_none) * miss_given_none))
+        n_track_frames += float(weights.sum())
     return SequenceStatistics(
         n_position=n_position,
         measurement_variance=model.measurement_variance,
@@ -321,8 +330,8 @@ def sequence_statistics(result, existence_threshold=0.5):
         clutter_count=clutter_count,
         n_frames=len(result.frames),
         expected_detected=float(expected_detected),
-        expected_count=expected_count,
-        n_track_frames=float(sum(inputs[-1] for inputs in residual_inputs)),
+        expected_count=residual_weight,  # the same sum r E[n] = sum r gamma
+        n_track_frames=n_track_frames,
         velocity_sum=velocity_sum,
         n_births=len(identities),
         n_survivals=sum(last - first for first, last in spans.values()),
