@@ -78,22 +78,45 @@ class FrameFit:
         return self.state_means[:, : len(self.measurement_covariance)]
 
 
-def log_prior_density(positions, prior_means, prior_covariances):
+@dataclass
+class PositionPrior:
+    """The Kalman prior ``N(m_k, S_k)`` of each component's mean, factorised ``S_k = L_k L_k^T`` once per frame.
+
+    Attributes
+    ----------
+    means : ndarray of shape (n_tracks, d)
+        The predicted positions ``H m_k``.
+    lower : ndarray of shape (n_tracks, d, d)
+        Cholesky factors ``L_k`` of ``S_k = H P_k H^T``.
+    log_det : ndarray of shape (n_tracks,)
+        ``log det S_k``.
+    """
+
+    means: np.ndarray
+    lower: np.ndarray
+    log_det: np.ndarray
+
+    @classmethod
+    def from_prediction(cls, predicted_means, predicted_covariances, n_position):
+        lower = np.linalg.cholesky(predicted_covariances[:, :n_position, :n_position])
+        log_det = 2 * np.sum(np.log(np.diagonal(lower, axis1=1, axis2=2)), axis=1)
+        return cls(predicted_means[:, :n_position], lower, log_det)
+
+
+def log_prior_density(positions, prior):
     """``sum_k log N(mu_k | m_k, S_k)``: the log-prior of the component means.
 
-    Through the Cholesky factors ``S_k = L_k L_k^T``, batched over components (the matrices are
-    small and many, so one numpy call beats a loop).
+    Through the Cholesky factors ``S_k = L_k L_k^T`` of :class:`PositionPrior`, batched over
+    components (the matrices are small and many, so one numpy call beats a loop).
 
     Parameters
     ----------
-    positions, prior_means : ndarray of shape (n_tracks, d)
-    prior_covariances : ndarray of shape (n_tracks, d, d)
+    positions : ndarray of shape (n_tracks, d)
+    prior : PositionPrior
     """
-    lower = np.linalg.cholesky(prior_covariances)
-    whitened = np.linalg.solve(lower, (positions - prior_means)[:, :, None])[:, :, 0]
-    log_det = 2 * np.sum(np.log(np.diagonal(lower, axis1=1, axis2=2)), axis=1)
+    whitened = np.linalg.solve(prior.lower, (positions - prior.means)[:, :, None])[:, :, 0]
     n_position = positions.shape[1]
-    return float(-0.5 * np.sum(n_position * LOG_2PI + log_det + np.einsum("kj,kj->k", whitened, whitened)))
+    return float(-0.5 * np.sum(n_position * LOG_2PI + prior.log_det + np.einsum("kj,kj->k", whitened, whitened)))
 
 
 def log_measurement_density(detections, positions, measurement_whitener, log_det_measurement):
@@ -154,7 +177,7 @@ class MeasurementModel:
         return cls(covariance, whitener, float(2 * np.sum(np.log(np.diag(lower)))))
 
 
-def frame_e_step(detections, state, measurement, log_background, prior_means, prior_covariances):
+def frame_e_step(detections, state, measurement, log_background, prior):
     """E-step of one frame: responsibilities and the log-posterior at ``state``.
 
     ``gamma_ik = pi_k N(z_i | mu_k, R) / p(z_i)``, the background's ``pi_0 / V / p(z_i)`` last.
@@ -166,8 +189,7 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
     measurement : MeasurementModel
     log_background : float
         ``-log V``.
-    prior_means : ndarray of shape (n_tracks, d)
-    prior_covariances : ndarray of shape (n_tracks, d, d)
+    prior : PositionPrior
         The predicted positions and their covariances ``H P H^T``: the prior of the means.
 
     Returns
@@ -182,7 +204,7 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
     with np.errstate(divide="ignore"):  # a weight of 0 is a column that explains nothing
         log_joint = np.hstack([log_component_density, np.full((len(detections), 1), log_background)]) + np.log(weights)
     log_density, resp = _normalise_rows(log_joint)
-    objective = float(log_density.sum()) + log_prior_density(positions, prior_means, prior_covariances)
+    objective = float(log_density.sum()) + log_prior_density(positions, prior)
     return (resp, log_component_density), objective
 
 
@@ -267,8 +289,7 @@ def map_em_frame(
     """
     n_detections, n_position = detections.shape[0], len(measurement_covariance)
     measurement = MeasurementModel.from_covariance(measurement_covariance) if measurement is None else measurement
-    prior_means = predicted_means[:, :n_position]
-    prior_covariances = predicted_covariances[:, :n_position, :n_position]
+    prior = PositionPrior.from_prediction(predicted_means, predicted_covariances, n_position)
     log_background = -np.log(background_volume)
     start_means = predicted_means.copy()
     if start_positions is not None:
@@ -276,7 +297,7 @@ def map_em_frame(
     start = (start_means, predicted_covariances, np.full(len(predicted_means) + 1, 1.0 / (len(predicted_means) + 1)))
 
     def e_step(state):
-        return frame_e_step(detections, state, measurement, log_background, prior_means, prior_covariances)
+        return frame_e_step(detections, state, measurement, log_background, prior)
 
     def m_step(statistics, state):
         return frame_m_step(detections, statistics[0], predicted_means, predicted_covariances, measurement.covariance)
