@@ -154,23 +154,27 @@ def smooth_tracks(tracks, process_noise, measurement_variance):
 def transition_statistics(tracks, means, covariances, lag_one):
     """``sum_t tr(Q_1^{-1} E[w_t w_t^T])`` over the tracks' spans, and the number of transitions.
 
-    ``E[w w^T] = (m_t - F m_t-1)(...)^T + P_t - C_t F^T - F C_t^T + F P_t-1 F^T`` with the smoothed
-    ``m, P`` and ``C_t = Cov(x_t, x_t-1)``.
+    ``E[w w^T] = r_t r_t^T + P_t - C_t F^T - F C_t^T + F P_t-1 F^T`` with the smoothed ``m, P``,
+    ``r_t = m_t - F m_t-1`` and ``C_t = Cov(x_t, x_t-1)``. The trace is taken term by term, with
+    ``F`` moved onto ``Q_1^{-1}`` (``tr(A B) = tr(B A)``, ``Q_1^{-1}`` symmetric), so that no product
+    of the stacked covariances is formed:
+
+        tr(Q_1^{-1} E[w w^T]) = r_t^T Q_1^{-1} r_t + tr(Q_1^{-1} P_t) - 2 tr(F^T Q_1^{-1} C_t)
+                                + tr(F^T Q_1^{-1} F P_t-1).
     """
     n_position = tracks.sums.shape[2]
     transition = constant_velocity_model(0.0, n_dimensions=n_position)[0]
     unit_inverse = np.linalg.inv(constant_velocity_model(1.0, n_dimensions=n_position)[1])
     residual = means[:, 1:] - means[:, :-1] @ transition.T
-    cross = lag_one @ transition.T
-    expected = (
-        residual[..., :, None] * residual[..., None, :]
-        + covariances[:, 1:]
-        - cross
-        - np.swapaxes(cross, -1, -2)
-        + transition @ covariances[:, :-1] @ transition.T
+    back = transition.T @ unit_inverse  # F^T Q_1^{-1}
+    traces = (
+        np.einsum("ktj,ktj->kt", residual @ unit_inverse, residual)
+        + np.einsum("ij,ktji->kt", unit_inverse, covariances[:, 1:])
+        - 2 * np.einsum("ij,ktji->kt", back, lag_one)
+        + np.einsum("ij,ktji->kt", back @ transition, covariances[:, :-1])
     )
     valid = tracks.valid[:, 1:]
-    return float(np.einsum("ij,ktji->kt", unit_inverse, expected)[valid].sum()), int(valid.sum())
+    return float(traces[valid].sum()), int(valid.sum())
 
 
 def first_velocity_moment(means, covariances, n_position):
