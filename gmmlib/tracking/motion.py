@@ -125,9 +125,9 @@ def kalman_update_weighted_mean(means, covariances, counts, sums, measurement_co
     innovation = sums - counts[:, None] * means[:, :n_position]
     # S_k^{-1} [innovation | H P] in one solve per component.
     right = np.concatenate([innovation[:, :, None], np.swapaxes(cross, 1, 2)], axis=2)
-    solved = np.linalg.solve(innovation_covariance, right)
-    updated_means = means + (cross @ solved[:, :, :1])[:, :, 0]
-    updated_covariances = covariances - counts[:, None, None] * (cross @ solved[:, :, 1:])
+    gained = cross @ np.linalg.solve(innovation_covariance, right)  # P H^T S_k^{-1} [innovation | H P]
+    updated_means = means + gained[:, :, 0]
+    updated_covariances = covariances - counts[:, None, None] * gained[:, :, 1:]
     updated_covariances = 0.5 * (updated_covariances + np.swapaxes(updated_covariances, 1, 2))
     return updated_means, updated_covariances
 

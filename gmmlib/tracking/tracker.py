@@ -135,7 +135,11 @@ def log_measurement_density(detections, positions, measurement_whitener, log_det
         + np.einsum("kd,kd->k", whitened_positions, whitened_positions)[None]
         - 2 * whitened_detections @ whitened_positions.T
     )
-    return -0.5 * (detections.shape[1] * LOG_2PI + log_det_measurement + np.maximum(squared, 0.0))
+    # -0.5 (d log 2 pi + log det R + max(squared, 0)), in place (a frame's E-step calls this ~13 times).
+    log_density = np.maximum(squared, 0.0, out=squared)
+    log_density += detections.shape[1] * LOG_2PI + log_det_measurement
+    log_density *= -0.5
+    return log_density
 
 
 #: Below this, ``exp`` is exactly 0 in float64 (half the smallest subnormal rounds to 0).
@@ -201,8 +205,10 @@ def frame_e_step(detections, state, measurement, log_background, prior):
     state_means, _, weights = state
     positions = state_means[:, : detections.shape[1]]
     log_component_density = log_measurement_density(detections, positions, measurement.whitener, measurement.log_det)
+    log_joint = np.empty((len(detections), len(weights)))
+    log_joint[:, :-1], log_joint[:, -1] = log_component_density, log_background
     with np.errstate(divide="ignore"):  # a weight of 0 is a column that explains nothing
-        log_joint = np.hstack([log_component_density, np.full((len(detections), 1), log_background)]) + np.log(weights)
+        log_joint += np.log(weights)
     log_density, resp = _normalise_rows(log_joint)
     objective = float(log_density.sum()) + log_prior_density(positions, prior)
     return (resp, log_component_density), objective
