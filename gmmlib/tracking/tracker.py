@@ -146,6 +146,21 @@ def log_measurement_density(detections, positions, measurement_whitener, log_det
 LOG_UNDERFLOW = float(np.log(np.finfo(np.float64).smallest_subnormal)) - 1.0
 
 
+def _logaddexp(a, b):
+    """``np.logaddexp(a, b)``, bit for bit, evaluated only where neither term is lost in the other.
+
+    Where ``|a - b| > -LOG_UNDERFLOW``, ``exp(-|a - b|)`` is exactly 0 and ``log(e^a + e^b)`` is
+    ``max(a, b)``. A frame's tables are mostly such pairs (a detection is far from most tracks), on
+    which ``exp`` would take its slow underflow path.
+    """
+    a, b = np.broadcast_arrays(a, b)
+    result = np.maximum(a, b)
+    with np.errstate(invalid="ignore"):  # -inf - -inf: both terms 0, the maximum is right
+        close = np.abs(a - b) <= -LOG_UNDERFLOW
+    result[close] = np.logaddexp(a[close], b[close])
+    return result
+
+
 def _normalise_rows(log_values):
     """``log sum_k exp(a_ik)`` per row and the normalised ``exp(a_ik) / sum_k exp(a_ik)``.
 
@@ -382,7 +397,7 @@ def extended_object_log_ratio(log_density, log_rest, points_per_object, detectio
     with np.errstate(divide="ignore"):  # P_D = 1: an undetected object is impossible, log 0 = -inf
         log_miss = np.log1p(-detection_probability)
         log_detect = np.log(detection_probability) - points_per_object
-    gain = np.sum(np.logaddexp(0.0, np.log(points_per_object) + log_density - log_rest), axis=0)
+    gain = np.sum(_logaddexp(0.0, np.log(points_per_object) + log_density - log_rest), axis=0)
     return np.logaddexp(log_miss, log_detect + gain)
 
 
@@ -398,8 +413,11 @@ def log_existence_ratio(fit, existence, model, background_volume):
     The rest, for track ``k``, is the clutter ``lambda_c / V`` plus every other track's
     :func:`log_track_intensity`: points that another track is expected to give count little, so of
     two tracks on one object the weaker loses existence, while two objects crossing give twice the
-    points and keep both. The sums over the other tracks are exclusive prefix and suffix sums in
-    log space (no subtraction, so nothing cancels), in ``O(n K)``.
+    points and keep both. The sums over the other tracks are exclusive prefix and suffix sums (no
+    subtraction, so nothing cancels), in ``O(n K)``, of the intensities scaled by each detection's
+    largest, as in :func:`_normalise_rows`; the clutter is added in log space. A term lost to
+    underflow is ``e^-745`` times that largest, negligible beside the clutter unless ``V / sigma^d``
+    is of the order of ``1e300``.
 
     Parameters
     ----------
@@ -416,13 +434,19 @@ def log_existence_ratio(fit, existence, model, background_volume):
     log_ratio : ndarray of shape (n_tracks,)
     """
     log_tracks = log_track_intensity(fit, existence, model)
-    n_detections, n_tracks = log_tracks.shape
-    if n_tracks == 0:
+    if log_tracks.shape[1] == 0:
         return np.empty(0)
-    padding = np.full((n_detections, 1), -np.inf)
-    before = np.hstack([padding, np.logaddexp.accumulate(log_tracks, axis=1)[:, :-1]])
-    after = np.hstack([np.logaddexp.accumulate(log_tracks[:, ::-1], axis=1)[:, ::-1][:, 1:], padding])
-    log_rest = np.logaddexp(np.logaddexp(before, after), np.log(model.clutter_rate / background_volume))
+    top = np.max(log_tracks, axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    shifted = log_tracks - top[:, None]
+    scaled = np.zeros_like(shifted)
+    np.exp(shifted, out=scaled, where=shifted > LOG_UNDERFLOW)
+    before, after = np.zeros_like(scaled), np.zeros_like(scaled)  # sum_{j < k} and sum_{j > k}
+    before[:, 1:] = np.cumsum(scaled[:, :-1], axis=1)
+    after[:, :-1] = np.cumsum(scaled[:, :0:-1], axis=1)[:, ::-1]
+    with np.errstate(divide="ignore"):  # no other track near a detection: log 0, the clutter alone
+        log_others = np.log(before + after) + top[:, None]
+    log_rest = _logaddexp(log_others, np.log(model.clutter_rate / background_volume))
     return extended_object_log_ratio(
         fit.log_component_density, log_rest, model.points_per_object, model.detection_probability
     )
