@@ -125,25 +125,28 @@ def smooth_tracks(tracks, process_noise, measurement_variance):
     measurement_covariance = measurement_variance * np.eye(n_position)
     means = np.empty((n_tracks, n_frames, 2 * n_position))
     covariances = np.empty((n_tracks, n_frames, 2 * n_position, 2 * n_position))
+    predicted_positions = np.empty((n_tracks, n_frames, n_position))  # H x_t|t-1
+    predicted_spreads = np.empty((n_tracks, n_frames, n_position, n_position))  # H P_t|t-1 H^T
     mean, covariance = tracks.prior_means, tracks.prior_covariances
-    log_likelihood = 0.0
     for t in range(n_frames):
         if t:
             mean, covariance = kalman_predict(mean, covariance, transition, process_covariance)
-            counts = tracks.counts[:, t]
-            measured = counts > 0
-            innovation = tracks.sums[measured, t] / counts[measured, None] - mean[measured, :n_position]
-            spread = (
-                covariance[measured, :n_position, :n_position] + measurement_covariance / counts[measured, None, None]
-            )
-            solved = np.linalg.solve(spread, innovation[..., None])[..., 0]
-            log_likelihood -= 0.5 * float(
-                np.sum(n_position * LOG_2PI + np.linalg.slogdet(spread)[1] + np.einsum("kd,kd->k", innovation, solved))
-            )
+            predicted_positions[:, t] = mean[:, :n_position]
+            predicted_spreads[:, t] = covariance[:, :n_position, :n_position]
             mean, covariance = kalman_update_weighted_mean(
-                mean, covariance, counts, tracks.sums[:, t], measurement_covariance
+                mean, covariance, tracks.counts[:, t], tracks.sums[:, t], measurement_covariance
             )
         means[:, t], covariances[:, t] = mean, covariance
+    # The innovations of every measured frame after the first, in one batch.
+    measured = tracks.counts > 0
+    measured[:, 0] = False
+    counts = tracks.counts[measured]
+    innovation = tracks.sums[measured] / counts[:, None] - predicted_positions[measured]
+    spread = predicted_spreads[measured] + measurement_covariance / counts[:, None, None]
+    solved = np.linalg.solve(spread, innovation[..., None])[..., 0]
+    log_likelihood = -0.5 * float(
+        np.sum(n_position * LOG_2PI + np.linalg.slogdet(spread)[1] + np.einsum("kd,kd->k", innovation, solved))
+    )
     smoothed_means, smoothed_covariances, lag_one = rts_smooth(means, covariances, transition, process_covariance)
     return smoothed_means, smoothed_covariances, lag_one, log_likelihood
 
@@ -151,23 +154,27 @@ def smooth_tracks(tracks, process_noise, measurement_variance):
 def transition_statistics(tracks, means, covariances, lag_one):
     """``sum_t tr(Q_1^{-1} E[w_t w_t^T])`` over the tracks' spans, and the number of transitions.
 
-    ``E[w w^T] = (m_t - F m_t-1)(...)^T + P_t - C_t F^T - F C_t^T + F P_t-1 F^T`` with the smoothed
-    ``m, P`` and ``C_t = Cov(x_t, x_t-1)``.
+    ``E[w w^T] = r_t r_t^T + P_t - C_t F^T - F C_t^T + F P_t-1 F^T`` with the smoothed ``m, P``,
+    ``r_t = m_t - F m_t-1`` and ``C_t = Cov(x_t, x_t-1)``. The trace is taken term by term, with
+    ``F`` moved onto ``Q_1^{-1}`` (``tr(A B) = tr(B A)``, ``Q_1^{-1}`` symmetric), so that no product
+    of the stacked covariances is formed:
+
+        tr(Q_1^{-1} E[w w^T]) = r_t^T Q_1^{-1} r_t + tr(Q_1^{-1} P_t) - 2 tr(F^T Q_1^{-1} C_t)
+                                + tr(F^T Q_1^{-1} F P_t-1).
     """
     n_position = tracks.sums.shape[2]
     transition = constant_velocity_model(0.0, n_dimensions=n_position)[0]
     unit_inverse = np.linalg.inv(constant_velocity_model(1.0, n_dimensions=n_position)[1])
     residual = means[:, 1:] - means[:, :-1] @ transition.T
-    cross = lag_one @ transition.T
-    expected = (
-        residual[..., :, None] * residual[..., None, :]
-        + covariances[:, 1:]
-        - cross
-        - np.swapaxes(cross, -1, -2)
-        + transition @ covariances[:, :-1] @ transition.T
+    back = transition.T @ unit_inverse  # F^T Q_1^{-1}
+    traces = (
+        np.einsum("ktj,ktj->kt", residual @ unit_inverse, residual)
+        + np.einsum("ij,ktji->kt", unit_inverse, covariances[:, 1:])
+        - 2 * np.einsum("ij,ktji->kt", back, lag_one)
+        + np.einsum("ij,ktji->kt", back @ transition, covariances[:, :-1])
     )
     valid = tracks.valid[:, 1:]
-    return float(np.einsum("ij,ktji->kt", unit_inverse, expected)[valid].sum()), int(valid.sum())
+    return float(traces[valid].sum()), int(valid.sum())
 
 
 def first_velocity_moment(means, covariances, n_position):
@@ -267,21 +274,28 @@ def sequence_statistics(result, existence_threshold=0.5):
     row_of = {identity: row for row, identity in enumerate(identities)}
     for row, identity in enumerate(identities):
         valid[row, : spans[identity][1] - births[identity] + 1] = True
-    residual_inputs = []  # (row, age, frame's points, responsibilities) of the counted track-frames
+    # Per frame: its points, and the responsibilities, rows, ages and existence after the previous
+    # frame of its counted track-frames (batched per frame below).
+    counted_frames = []
     clutter_count = 0.0
     for t, record in enumerate(result.frames):
         resp, points = record.fit.resp, record.detections
         clutter_count += float(resp[:, -1].sum())
+        frame_counts, frame_sums = resp[:, :-1].sum(axis=0), resp[:, :-1].T @ points
+        columns, rows, ages, previous = [], [], [], []
         for k, identity in enumerate(record.track_ids.tolist()):
             if identity not in spans or t > spans[identity][1]:
                 continue
             row, age = row_of[identity], t - births[identity]
-            count = resp[:, k].sum()
-            if count >= MIN_COUNT:
-                counts[row, age], sums[row, age] = count, resp[:, k] @ points
+            if frame_counts[k] >= MIN_COUNT:
+                counts[row, age], sums[row, age] = frame_counts[k], frame_sums[k]
             if t > spans[identity][0]:
-                previous = histories[identity][3][age - 1]  # existence after the previous frame
-                residual_inputs.append((row, age, points, resp[:, k], previous))
+                columns.append(k)
+                rows.append(row)
+                ages.append(age)
+                previous.append(histories[identity][3][age - 1])
+        if columns:
+            counted_frames.append((points, resp[:, columns], np.array(rows), np.array(ages), np.array(previous)))
     tracks = TrackMeasurements(
         np.array([histories[i][1][0] for i in identities]).reshape(-1, 2 * n_position),
         np.array([histories[i][2][0] for i in identities]).reshape(-1, 2 * n_position, 2 * n_position),
@@ -292,19 +306,21 @@ def sequence_statistics(result, existence_threshold=0.5):
     means, covariances, lag_one, _ = smooth_tracks(tracks, model.process_noise, model.measurement_variance)
     transition_sum, n_transitions = transition_statistics(tracks, means, covariances, lag_one)
     velocity_sum = first_velocity_moment(means, covariances, n_position)
-    residual_sum = residual_weight = expected_detected = expected_count = 0.0
+    residual_sum = residual_weight = expected_detected = n_track_frames = 0.0
     miss_given_none = (1 - model.detection_probability) / (
         1 - model.detection_probability + model.detection_probability * np.exp(-model.points_per_object)
     )
-    for row, age, points, gamma, weight in residual_inputs:
-        offsets = points - means[row, age, :n_position]
-        residual_sum += weight * float(gamma @ np.einsum("nd,nd->n", offsets, offsets))
-        residual_sum += weight * float(gamma.sum() * np.trace(covariances[row, age, :n_position, :n_position]))
-        residual_weight += weight * float(gamma.sum())
+    for points, gamma, rows, ages, weights in counted_frames:
+        offsets = points[:, None, :] - means[rows, ages, :n_position][None]
+        squared = np.einsum("nkd,nkd->nk", offsets, offsets)
+        point_counts = gamma.sum(axis=0)
+        traces = np.trace(covariances[rows, ages, :n_position, :n_position], axis1=1, axis2=2)
+        residual_sum += float(weights @ (np.einsum("nk,nk->k", gamma, squared) + point_counts * traces))
+        residual_weight += float(weights @ point_counts)
         with np.errstate(divide="ignore"):
-            log_none = float(np.sum(np.log1p(-np.minimum(gamma, 1.0))))
-        expected_detected += weight * (1 - np.exp(log_none) * miss_given_none)
-        expected_count += weight * float(gamma.sum())
+            log_none = np.sum(np.log1p(-np.minimum(gamma, 1.0)), axis=0)
+        expected_detected += float(weights @ (1 - np.exp(log_none) * miss_given_none))
+        n_track_frames += float(weights.sum())
     return SequenceStatistics(
         n_position=n_position,
         measurement_variance=model.measurement_variance,
@@ -318,8 +334,8 @@ def sequence_statistics(result, existence_threshold=0.5):
         clutter_count=clutter_count,
         n_frames=len(result.frames),
         expected_detected=float(expected_detected),
-        expected_count=expected_count,
-        n_track_frames=float(sum(inputs[-1] for inputs in residual_inputs)),
+        expected_count=residual_weight,  # the same sum r E[n] = sum r gamma
+        n_track_frames=n_track_frames,
         velocity_sum=velocity_sum,
         n_births=len(identities),
         n_survivals=sum(last - first for first, last in spans.values()),

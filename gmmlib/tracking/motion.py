@@ -125,9 +125,9 @@ def kalman_update_weighted_mean(means, covariances, counts, sums, measurement_co
     innovation = sums - counts[:, None] * means[:, :n_position]
     # S_k^{-1} [innovation | H P] in one solve per component.
     right = np.concatenate([innovation[:, :, None], np.swapaxes(cross, 1, 2)], axis=2)
-    solved = np.linalg.solve(innovation_covariance, right)
-    updated_means = means + (cross @ solved[:, :, :1])[:, :, 0]
-    updated_covariances = covariances - counts[:, None, None] * (cross @ solved[:, :, 1:])
+    gained = cross @ np.linalg.solve(innovation_covariance, right)  # P H^T S_k^{-1} [innovation | H P]
+    updated_means = means + gained[:, :, 0]
+    updated_covariances = covariances - counts[:, None, None] * gained[:, :, 1:]
     updated_covariances = 0.5 * (updated_covariances + np.swapaxes(updated_covariances, 1, 2))
     return updated_means, updated_covariances
 
@@ -172,19 +172,16 @@ def rts_smooth(filtered_means, filtered_covariances, transition, process_covaria
     array([0.  , 0.99])
     """
     means, covariances = filtered_means.copy(), filtered_covariances.copy()
-    n_frames = means.shape[-2]
-    lag_one = np.empty((*covariances.shape[:-3], max(n_frames - 1, 0), *covariances.shape[-2:]))
-    for t in range(n_frames - 2, -1, -1):
-        predicted_mean = filtered_means[..., t, :] @ transition.T
-        predicted_covariance = transition @ filtered_covariances[..., t, :, :] @ transition.T + process_covariance
-        gain = np.swapaxes(
-            np.linalg.solve(predicted_covariance, transition @ filtered_covariances[..., t, :, :]), -1, -2
+    # The gains J_t depend on the filtered states only: every frame's in one batched solve.
+    propagated = transition @ filtered_covariances[..., :-1, :, :]  # F P_t|t
+    predicted_means = filtered_means[..., :-1, :] @ transition.T
+    predicted_covariances = propagated @ transition.T + process_covariance
+    gains = np.swapaxes(np.linalg.solve(predicted_covariances, propagated), -1, -2)
+    for t in range(means.shape[-2] - 2, -1, -1):
+        gain = gains[..., t, :, :]
+        means[..., t, :] += (gain @ (means[..., t + 1, :] - predicted_means[..., t, :])[..., None])[..., 0]
+        covariances[..., t, :, :] += (
+            gain @ (covariances[..., t + 1, :, :] - predicted_covariances[..., t, :, :]) @ np.swapaxes(gain, -1, -2)
         )
-        means[..., t, :] = (
-            filtered_means[..., t, :] + (gain @ (means[..., t + 1, :] - predicted_mean)[..., None])[..., 0]
-        )
-        covariances[..., t, :, :] = filtered_covariances[..., t, :, :] + gain @ (
-            covariances[..., t + 1, :, :] - predicted_covariance
-        ) @ np.swapaxes(gain, -1, -2)
-        lag_one[..., t, :, :] = covariances[..., t + 1, :, :] @ np.swapaxes(gain, -1, -2)
+    lag_one = covariances[..., 1:, :, :] @ np.swapaxes(gains, -1, -2)
     return means, covariances, lag_one

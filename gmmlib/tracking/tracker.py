@@ -78,22 +78,45 @@ class FrameFit:
         return self.state_means[:, : len(self.measurement_covariance)]
 
 
-def log_prior_density(positions, prior_means, prior_covariances):
+@dataclass
+class PositionPrior:
+    """The Kalman prior ``N(m_k, S_k)`` of each component's mean, factorised ``S_k = L_k L_k^T`` once per frame.
+
+    Attributes
+    ----------
+    means : ndarray of shape (n_tracks, d)
+        The predicted positions ``H m_k``.
+    lower : ndarray of shape (n_tracks, d, d)
+        Cholesky factors ``L_k`` of ``S_k = H P_k H^T``.
+    log_det : ndarray of shape (n_tracks,)
+        ``log det S_k``.
+    """
+
+    means: np.ndarray
+    lower: np.ndarray
+    log_det: np.ndarray
+
+    @classmethod
+    def from_prediction(cls, predicted_means, predicted_covariances, n_position):
+        lower = np.linalg.cholesky(predicted_covariances[:, :n_position, :n_position])
+        log_det = 2 * np.sum(np.log(np.diagonal(lower, axis1=1, axis2=2)), axis=1)
+        return cls(predicted_means[:, :n_position], lower, log_det)
+
+
+def log_prior_density(positions, prior):
     """``sum_k log N(mu_k | m_k, S_k)``: the log-prior of the component means.
 
-    Through the Cholesky factors ``S_k = L_k L_k^T``, batched over components (the matrices are
-    small and many, so one numpy call beats a loop).
+    Through the Cholesky factors ``S_k = L_k L_k^T`` of :class:`PositionPrior`, batched over
+    components (the matrices are small and many, so one numpy call beats a loop).
 
     Parameters
     ----------
-    positions, prior_means : ndarray of shape (n_tracks, d)
-    prior_covariances : ndarray of shape (n_tracks, d, d)
+    positions : ndarray of shape (n_tracks, d)
+    prior : PositionPrior
     """
-    lower = np.linalg.cholesky(prior_covariances)
-    whitened = np.linalg.solve(lower, (positions - prior_means)[:, :, None])[:, :, 0]
-    log_det = 2 * np.sum(np.log(np.diagonal(lower, axis1=1, axis2=2)), axis=1)
+    whitened = np.linalg.solve(prior.lower, (positions - prior.means)[:, :, None])[:, :, 0]
     n_position = positions.shape[1]
-    return float(-0.5 * np.sum(n_position * LOG_2PI + log_det + np.einsum("kj,kj->k", whitened, whitened)))
+    return float(-0.5 * np.sum(n_position * LOG_2PI + prior.log_det + np.einsum("kj,kj->k", whitened, whitened)))
 
 
 def log_measurement_density(detections, positions, measurement_whitener, log_det_measurement):
@@ -112,22 +135,49 @@ def log_measurement_density(detections, positions, measurement_whitener, log_det
         + np.einsum("kd,kd->k", whitened_positions, whitened_positions)[None]
         - 2 * whitened_detections @ whitened_positions.T
     )
-    return -0.5 * (detections.shape[1] * LOG_2PI + log_det_measurement + np.maximum(squared, 0.0))
+    # -0.5 (d log 2 pi + log det R + max(squared, 0)), in place (a frame's E-step calls this ~13 times).
+    log_density = np.maximum(squared, 0.0, out=squared)
+    log_density += detections.shape[1] * LOG_2PI + log_det_measurement
+    log_density *= -0.5
+    return log_density
+
+
+#: Below this, ``exp`` is exactly 0 in float64 (half the smallest subnormal rounds to 0).
+LOG_UNDERFLOW = float(np.log(np.finfo(np.float64).smallest_subnormal)) - 1.0
+
+
+def _logaddexp(a, b):
+    """``np.logaddexp(a, b)``, bit for bit, evaluated only where neither term is lost in the other.
+
+    Where ``|a - b| > -LOG_UNDERFLOW``, ``exp(-|a - b|)`` is exactly 0 and ``log(e^a + e^b)`` is
+    ``max(a, b)``. A frame's tables are mostly such pairs (a detection is far from most tracks), on
+    which ``exp`` would take its slow underflow path.
+    """
+    a, b = np.broadcast_arrays(a, b)
+    result = np.maximum(a, b)
+    with np.errstate(invalid="ignore"):  # -inf - -inf: both terms 0, the maximum is right
+        close = np.abs(a - b) <= -LOG_UNDERFLOW
+    result[close] = np.logaddexp(a[close], b[close])
+    return result
 
 
 def _normalise_rows(log_values):
     """``log sum_k exp(a_ik)`` per row and the normalised ``exp(a_ik) / sum_k exp(a_ik)``.
 
     One exponential per entry, shifted by the row's maximum (a row of -inf gives -inf and zeros).
+    Most entries of a frame are far below their row's maximum (a detection is near few tracks):
+    they are left at their exact value 0 instead of passing through ``exp``, whose underflow path
+    is many times slower than its ordinary one.
     """
     top = np.max(log_values, axis=1, initial=-np.inf)
     top = np.where(np.isfinite(top), top, 0.0)
     shifted = log_values - top[:, None]
-    np.exp(shifted, out=shifted)
-    sums = shifted.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shifted /= sums[:, None]
-        return np.log(sums) + top, np.nan_to_num(shifted, nan=0.0, copy=False)
+    normalised = np.zeros_like(shifted)
+    np.exp(shifted, out=normalised, where=shifted > LOG_UNDERFLOW)
+    sums = normalised.sum(axis=1)
+    normalised /= np.where(sums > 0, sums, 1.0)[:, None]  # a row of zeros stays zeros
+    with np.errstate(divide="ignore"):
+        return np.log(sums) + top, normalised
 
 
 @dataclass
@@ -146,7 +196,7 @@ class MeasurementModel:
         return cls(covariance, whitener, float(2 * np.sum(np.log(np.diag(lower)))))
 
 
-def frame_e_step(detections, state, measurement, log_background, prior_means, prior_covariances):
+def frame_e_step(detections, state, measurement, log_background, prior):
     """E-step of one frame: responsibilities and the log-posterior at ``state``.
 
     ``gamma_ik = pi_k N(z_i | mu_k, R) / p(z_i)``, the background's ``pi_0 / V / p(z_i)`` last.
@@ -158,8 +208,7 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
     measurement : MeasurementModel
     log_background : float
         ``-log V``.
-    prior_means : ndarray of shape (n_tracks, d)
-    prior_covariances : ndarray of shape (n_tracks, d, d)
+    prior : PositionPrior
         The predicted positions and their covariances ``H P H^T``: the prior of the means.
 
     Returns
@@ -171,10 +220,12 @@ def frame_e_step(detections, state, measurement, log_background, prior_means, pr
     state_means, _, weights = state
     positions = state_means[:, : detections.shape[1]]
     log_component_density = log_measurement_density(detections, positions, measurement.whitener, measurement.log_det)
+    log_joint = np.empty((len(detections), len(weights)))
+    log_joint[:, :-1], log_joint[:, -1] = log_component_density, log_background
     with np.errstate(divide="ignore"):  # a weight of 0 is a column that explains nothing
-        log_joint = np.hstack([log_component_density, np.full((len(detections), 1), log_background)]) + np.log(weights)
+        log_joint += np.log(weights)
     log_density, resp = _normalise_rows(log_joint)
-    objective = float(log_density.sum()) + log_prior_density(positions, prior_means, prior_covariances)
+    objective = float(log_density.sum()) + log_prior_density(positions, prior)
     return (resp, log_component_density), objective
 
 
@@ -259,8 +310,7 @@ def map_em_frame(
     """
     n_detections, n_position = detections.shape[0], len(measurement_covariance)
     measurement = MeasurementModel.from_covariance(measurement_covariance) if measurement is None else measurement
-    prior_means = predicted_means[:, :n_position]
-    prior_covariances = predicted_covariances[:, :n_position, :n_position]
+    prior = PositionPrior.from_prediction(predicted_means, predicted_covariances, n_position)
     log_background = -np.log(background_volume)
     start_means = predicted_means.copy()
     if start_positions is not None:
@@ -268,7 +318,7 @@ def map_em_frame(
     start = (start_means, predicted_covariances, np.full(len(predicted_means) + 1, 1.0 / (len(predicted_means) + 1)))
 
     def e_step(state):
-        return frame_e_step(detections, state, measurement, log_background, prior_means, prior_covariances)
+        return frame_e_step(detections, state, measurement, log_background, prior)
 
     def m_step(statistics, state):
         return frame_m_step(detections, statistics[0], predicted_means, predicted_covariances, measurement.covariance)
@@ -347,7 +397,7 @@ def extended_object_log_ratio(log_density, log_rest, points_per_object, detectio
     with np.errstate(divide="ignore"):  # P_D = 1: an undetected object is impossible, log 0 = -inf
         log_miss = np.log1p(-detection_probability)
         log_detect = np.log(detection_probability) - points_per_object
-    gain = np.sum(np.logaddexp(0.0, np.log(points_per_object) + log_density - log_rest), axis=0)
+    gain = np.sum(_logaddexp(0.0, np.log(points_per_object) + log_density - log_rest), axis=0)
     return np.logaddexp(log_miss, log_detect + gain)
 
 
@@ -363,8 +413,11 @@ def log_existence_ratio(fit, existence, model, background_volume):
     The rest, for track ``k``, is the clutter ``lambda_c / V`` plus every other track's
     :func:`log_track_intensity`: points that another track is expected to give count little, so of
     two tracks on one object the weaker loses existence, while two objects crossing give twice the
-    points and keep both. The sums over the other tracks are exclusive prefix and suffix sums in
-    log space (no subtraction, so nothing cancels), in ``O(n K)``.
+    points and keep both. The sums over the other tracks are exclusive prefix and suffix sums (no
+    subtraction, so nothing cancels), in ``O(n K)``, of the intensities scaled by each detection's
+    largest, as in :func:`_normalise_rows`; the clutter is added in log space. A term lost to
+    underflow is ``e^-745`` times that largest, negligible beside the clutter unless ``V / sigma^d``
+    is of the order of ``1e300``.
 
     Parameters
     ----------
@@ -381,13 +434,19 @@ def log_existence_ratio(fit, existence, model, background_volume):
     log_ratio : ndarray of shape (n_tracks,)
     """
     log_tracks = log_track_intensity(fit, existence, model)
-    n_detections, n_tracks = log_tracks.shape
-    if n_tracks == 0:
+    if log_tracks.shape[1] == 0:
         return np.empty(0)
-    padding = np.full((n_detections, 1), -np.inf)
-    before = np.hstack([padding, np.logaddexp.accumulate(log_tracks, axis=1)[:, :-1]])
-    after = np.hstack([np.logaddexp.accumulate(log_tracks[:, ::-1], axis=1)[:, ::-1][:, 1:], padding])
-    log_rest = np.logaddexp(np.logaddexp(before, after), np.log(model.clutter_rate / background_volume))
+    top = np.max(log_tracks, axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    shifted = log_tracks - top[:, None]
+    scaled = np.zeros_like(shifted)
+    np.exp(shifted, out=scaled, where=shifted > LOG_UNDERFLOW)
+    before, after = np.zeros_like(scaled), np.zeros_like(scaled)  # sum_{j < k} and sum_{j > k}
+    before[:, 1:] = np.cumsum(scaled[:, :-1], axis=1)
+    after[:, :-1] = np.cumsum(scaled[:, :0:-1], axis=1)[:, ::-1]
+    with np.errstate(divide="ignore"):  # no other track near a detection: log 0, the clutter alone
+        log_others = np.log(before + after) + top[:, None]
+    log_rest = _logaddexp(log_others, np.log(model.clutter_rate / background_volume))
     return extended_object_log_ratio(
         fit.log_component_density, log_rest, model.points_per_object, model.detection_probability
     )
