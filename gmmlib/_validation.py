@@ -364,13 +364,19 @@ def check_random_state(random_state):
     A RandomState (scikit-learn's kind) seeds a new Generator with one draw, so that it advances as
     it does in scikit-learn: two fits with one RandomState differ, two with equal ones agree.
     """
-    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        return np.random.default_rng(random_state)
+    check_random_state_type(random_state)
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(np.iinfo(np.int64).max, dtype=np.int64))
-    raise TypeError(
-        "random_state must be None, an int, a numpy.random.Generator or a numpy.random.RandomState, "
-        f"got {_describe(random_state)}"
-    )
+    return np.random.default_rng(random_state)
+
+
+def check_random_state_type(random_state):
+    """TypeError unless ``random_state`` is one :func:`check_random_state` takes; draws nothing."""
+    seed = random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool))
+    if not (seed or isinstance(random_state, (np.random.Generator, np.random.RandomState))):
+        raise TypeError(
+            "random_state must be None, an int, a numpy.random.Generator or a numpy.random.RandomState, "
+            f"got {_describe(random_state)}"
+        )

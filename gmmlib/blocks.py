@@ -92,20 +92,25 @@ def _file_identity(status):
 def mapped_file(memmap):
     """The (device, inode) of the file ``memmap`` maps, if its file name still names that file; else None.
 
-    The mapping is looked up in ``/proc/self/maps`` (Linux): a file replaced under the same name, or
-    removed, after it was mapped, or a system without ``/proc``, gives None, and the memmap is then an
-    ndarray fitted in memory, not read again from a name that no longer gives its values.
+    On Linux the mapping is looked up in ``/proc/self/maps``: a file replaced under the same name, or
+    removed, after it was mapped gives None, and the memmap is then an ndarray fitted in memory, not
+    read again from a name that no longer gives its values. Without ``/proc`` the name is taken to
+    name the mapped file, as it does unless the file was replaced between mapping and fitting.
     """
+    try:
+        named = _file_identity(os.stat(memmap.filename))
+    except OSError:
+        return None
     address = memmap.ctypes.data
     try:
         with open("/proc/self/maps", encoding="ascii") as maps:
-            mapping = next(line.split() for line in maps if _holds(line, address))
-        named = os.stat(memmap.filename)
-    except (OSError, StopIteration):
+            mapping = next((line.split() for line in maps if _holds(line, address)), None)
+    except OSError:  # no /proc: not Linux
+        return named
+    if mapping is None:
         return None
     major, minor = (int(number, 16) for number in mapping[3].split(":"))
-    identity = (os.makedev(major, minor), int(mapping[4]))
-    return identity if identity == _file_identity(named) else None
+    return named if (os.makedev(major, minor), int(mapping[4])) == named else None
 
 
 def _holds(maps_line, address):
@@ -142,7 +147,8 @@ class MemmapFile:
         if mapped is None:
             raise ValueError(
                 f"the file of the memmap {self.name}, {self.filename}, was removed or replaced while "
-                f"{self.name} was read; fit again from a memmap of the file as it is now"
+                f"{self.name} was read, or is read on another machine than the one that mapped it (use a zarr "
+                "array there); fit again from a memmap of the file as it is now"
             )
         array = np.ndarray(self.shape, self.dtype, buffer=mapped, offset=self.position, strides=self.strides)
         return np.array(array[key])

@@ -264,7 +264,7 @@ class GaussianMixture:
             )
         if self.background_volume is not None:
             check.check_scalar(self.background_volume, "background_volume", float, minimum=0, include_minimum=False)
-        check.check_random_state(self.random_state)
+        check.check_random_state_type(self.random_state)
 
     def _check_parameters_against(self, X):
         """Check the constructor arguments whose sizes depend on the data."""

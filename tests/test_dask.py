@@ -398,6 +398,20 @@ def test_a_memmap_whose_file_name_names_another_file_is_fitted_from_its_own_valu
         np.testing.assert_allclose(model.means_[0], np.mean(memmap, axis=0), rtol=1e-12)
 
 
+def test_without_proc_a_memmap_is_still_read_block_by_block(tmp_path, monkeypatch):
+    np.save(tmp_path / "x.npy", np.arange(600.0).reshape(300, 2))
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+
+    def open_without_proc(path, *args, **kwargs):  # as on a system without /proc (macOS, Windows)
+        if str(path).startswith("/proc/"):
+            raise FileNotFoundError(path)
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(blocks, "open", open_without_proc, raising=False)
+    assert blocks.is_blocked(memmap)
+    np.testing.assert_array_equal(blocks.as_dask_array(memmap).compute(), memmap)
+
+
 def test_a_memmap_file_replaced_while_it_is_read_is_refused_by_name(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((300, 2)))
     wrapped = blocks.as_dask_array(np.load(tmp_path / "x.npy", mmap_mode="r"), name="X")

@@ -291,3 +291,11 @@ def test_a_random_state_instance_is_used_as_scikit_learn_uses_it(blobs):
     np.testing.assert_array_equal(fits[0].means_, fits[1].means_)  # equal RandomStates, equal fits
     again = GaussianMixture(3, init_params="random", max_iter=3, random_state=first).fit(blobs)
     assert not np.array_equal(again.means_, fits[0].means_)  # the instance advanced, as in scikit-learn
+    # One draw per fit, and none by a fit that refuses its data.
+    one_draw = np.random.RandomState(0)
+    one_draw.randint(np.iinfo(np.int64).max, dtype=np.int64)
+    assert second.randint(10**9) == one_draw.randint(10**9)  # second made one fit
+    untouched = np.random.RandomState(1)
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        GaussianMixture(3, random_state=untouched).fit(np.full((10, 2), np.nan))
+    assert untouched.randint(10**9) == np.random.RandomState(1).randint(10**9)

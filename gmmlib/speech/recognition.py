@@ -46,7 +46,7 @@ def fit_class_models(features, classes, *, max_frames=None, random_state=None, *
     max_frames : int or None, default=None
         Fit each model on at most this many of its frames, drawn at random (bounds the run time on
         a large corpus); None uses every frame.
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default=None
         Seeds the frame subsets and each model's initialisation; an int gives every model the
         same seed, so a model does not depend on the other classes.
     **params

@@ -53,7 +53,7 @@ def per_frame_em(detections, n_components, background_volume, *, covariance_type
         Components per frame (for example the true number of objects, which favours the baseline).
     background_volume : float
     covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default=None
 
     Returns
     -------

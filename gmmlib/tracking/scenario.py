@@ -132,7 +132,7 @@ def simulate_detections(
         Probability that a present object is detected at all in a frame.
     clutter_per_frame : float, default=30.0
         Mean of the Poisson number of clutter points per frame (at most ``MAX_MEAN_POINTS``).
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default=None
     crossing : tuple or None, default=None
         Stored in the returned :class:`Scenario`.
 
@@ -246,7 +246,7 @@ def simulate_scenario(
         Distance between the two members of a pair; ``4 * measurement_sigma`` when None.
     points_per_object, measurement_sigma, detection_probability, clutter_per_frame : float
         As in :func:`simulate_detections` (defaults 4.0, 1.0, 1.0, 30.0).
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default=None
 
     Returns
     -------

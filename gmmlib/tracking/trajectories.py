@@ -218,7 +218,7 @@ def scenario_from_trajectories(
         As in :func:`gmmlib.tracking.scenario.simulate_detections`.
     margin : float or None, default=None
         Widening of the bounding box; ``3 * measurement_sigma`` when None.
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default=None
 
     Returns
     -------
