@@ -549,29 +549,45 @@ def run_notebook(notebook, parameters, reports_dir, parameter_file=None):
     return Result(stem, folder, seconds, error, title, summary, provenance)
 
 
-def earlier_reports(reports_dir, stems):
-    """The reports in ``reports_dir`` of notebooks other than ``stems``, as :class:`Result` s, by stem.
+def earlier_reports(reports_dir, notebooks):
+    """The reports in ``reports_dir`` of the other notebooks beside ``notebooks``, as :class:`Result` s.
 
-    A report is a folder the runner generated with its ``provenance.json``; its summary is read when
-    it ran through. The index and the combined summary list them beside this run's notebooks, so that
+    A report is a folder the runner generated, named after a notebook that still exists next to
+    those run, with its ``provenance.json``; its summary is read when it ran through. The index and
+    the combined summary list them, marked as earlier runs, beside this run's notebooks, so that
     running some notebooks does not drop the others' reports from them.
     """
+    run = {notebook.stem for notebook in notebooks}
+    others = {path.stem for folder in {n.parent for n in notebooks} for path in folder.glob("*.ipynb")} - run
     results = []
-    for folder in sorted(pathlib.Path(reports_dir).iterdir()):
-        provenance_path = folder / "provenance.json"
-        if folder.name in stems or not (is_generated(folder) and is_generated(provenance_path)):
+    for stem in sorted(others):
+        folder = pathlib.Path(reports_dir) / stem
+        if not (is_generated(folder) and is_generated(folder / "provenance.json")):
             continue
         try:
-            provenance = json.loads(provenance_path.read_text(encoding="utf-8"))
+            provenance = _provenance_of(folder)
             error = provenance.get("error")
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8")) if error is None else None
         except (OSError, ValueError) as exc:  # changed by hand since: listed as failed, with the reason
             provenance = {"git": {"commit": None, "dirty": False}, "injected": [], "parameters": {}}
             error, summary = f"the earlier report cannot be read: {_error_line(exc)}", None
-        results.append(
-            Result(folder.name, folder, None, error, provenance.get("title", folder.name), summary, provenance)
-        )
+        results.append(Result(stem, folder, None, error, provenance.get("title", stem), summary, provenance))
     return results
+
+
+def _provenance_of(folder):
+    """``folder/provenance.json`` as the runner wrote it; ValueError if it is not such a mapping."""
+    provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    shaped = (
+        isinstance(provenance, dict)
+        and isinstance(provenance.get("git"), dict)
+        and {"commit", "dirty"} <= provenance["git"].keys()
+        and isinstance(provenance.get("injected"), list)
+        and isinstance(provenance.get("parameters"), dict)
+    )
+    if not shaped:
+        raise ValueError("provenance.json is not the runner's (no git, injected and parameters entries)")
+    return provenance
 
 
 def _json_text(content):
@@ -616,7 +632,7 @@ def _table(mapping, notes=None):
 
 def _section(result):
     stem, folder = result.stem, result.folder
-    status = "ok" if result.error is None else f"failed: {result.error}"
+    status = ("ok" if result.error is None else f"failed: {result.error}") + _earlier_note(result)
     links = [
         _link(f"{stem}/{name}", label)
         for name, label in (
@@ -678,11 +694,15 @@ th { text-align: left; font-weight: normal; background: #f4f4f4; } td code { whi
 .ok { color: #1a7f37; } .failed { color: #cf222e; font-weight: bold; } section { margin-bottom: 3em; }"""
 
 
+def _earlier_note(result):
+    return "" if result.seconds is not None else " (an earlier run: parameters and commit below)"
+
+
 def write_index(results, reports_dir):
     """Write ``reports_dir/index.html`` linking every notebook's pages, figures and summary."""
     contents = "".join(
         f'<li><a href="#{html.escape(r.stem)}">{html.escape(r.stem)}</a>: {html.escape(r.title)}'
-        f"{'' if r.error is None else ' (failed)'}</li>"
+        f"{'' if r.error is None else ' (failed)'}{_earlier_note(r)}</li>"
         for r in results
     )
     page = "\n".join(
@@ -788,7 +808,7 @@ def main(argv=None):
         reports_dir.mkdir(parents=True, exist_ok=True)
         copy_mathjax(reports_dir)
         results = _run_all(notebooks, parameters, reports_dir, args.params)
-        listed = sorted(results + earlier_reports(reports_dir, {r.stem for r in results}), key=lambda r: r.stem)
+        listed = sorted(results + earlier_reports(reports_dir, notebooks), key=lambda r: r.stem)
         summary = {result.stem: result.summary for result in listed if result.error is None}
         write_generated_file(reports_dir / "summary.json", _json_text(summary))
         write_index(listed, reports_dir)

@@ -585,13 +585,28 @@ def test_running_some_notebooks_keeps_the_others_reports_in_the_index_and_summar
     assert summary["01_tiny"] == json.loads((reports / "01_tiny" / "summary.json").read_text())
     assert summary["01_tiny"] != earlier["01_tiny"]
     index = (reports / "index.html").read_text()
-    assert '<a href="#02_other">02_other</a>: Tiny notebook 02_other</li>' in index
+    earlier_run = " (an earlier run: parameters and commit below)"
+    assert f'<a href="#02_other">02_other</a>: Tiny notebook 02_other{earlier_run}</li>' in index
+    assert '<a href="#01_tiny">01_tiny</a>: Tiny notebook 01_tiny</li>' in index
     assert 'href="02_other/02_other.html"' in index
     # An earlier report that failed stays listed as failed, without a summary.
     broken = write_yaml(tmp_path / "broken.yaml", {"02_other": {"n_samples": 1}})
     assert run("--params", broken, "--reports-dir", reports, other) == 1
     assert run("--reports-dir", reports, tiny) == 0
     assert "02_other" not in json.loads((reports / "summary.json").read_text())
-    assert (
-        '<a href="#02_other">02_other</a>: Tiny notebook 02_other (failed)</li>' in (reports / "index.html").read_text()
-    )
+    index = (reports / "index.html").read_text()
+    assert f'<a href="#02_other">02_other</a>: Tiny notebook 02_other (failed){earlier_run}</li>' in index
+    # A provenance.json changed by hand into another shape: listed as failed with the reason, the run goes on.
+    for changed in ("{}", "[]"):
+        (reports / "02_other" / "provenance.json").write_text(changed)
+        assert run("--reports-dir", reports, tiny) == 0
+        assert (
+            "the earlier report cannot be read: ValueError: provenance.json is not the runner"
+            in (reports / "index.html").read_text()
+        )
+    # Only reports of notebooks that still exist: not a copy of a report, not a renamed notebook's.
+    shutil.copytree(reports / "02_other", reports / "my_saved_02_other")
+    other.rename(other.with_name("03_renamed.ipynb"))
+    assert run("--reports-dir", reports, tiny) == 0
+    index = (reports / "index.html").read_text()
+    assert "#02_other" not in index and "my_saved" not in index
