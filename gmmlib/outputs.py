@@ -175,6 +175,27 @@ def recording_new_entries(folder):
             _record(folder, name)
 
 
+def copy_generated(source, destination):
+    """Copy the folder ``source`` to ``destination``, listing every folder and file in gmmlib's markers.
+
+    The next ``generated_folder(destination, clear=True)`` then removes exactly what this copied, and
+    a user's file put inside the copy survives it; a user's file in the way is refused, never
+    replaced. From a folder gmmlib generated, only what gmmlib generated is copied (not a file a user
+    added).
+    """
+    source = pathlib.Path(source)
+    only_generated = is_generated(source)
+    destination = generated_folder(destination)
+    for path in sorted(source.iterdir()):
+        if path.name == MARKER or (only_generated and not is_generated(path)):
+            continue
+        if path.is_dir():
+            copy_generated(path, destination / path.name)
+        else:
+            shutil.copyfile(path, claim_file(destination / path.name))
+    return destination
+
+
 def write_generated_file(path, content):
     """Write ``content`` (str or bytes) to ``path``, a file gmmlib generates in a folder it may not own.
 

@@ -47,7 +47,6 @@ import os
 import pathlib
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -77,9 +76,9 @@ from .outputs import (
     check_file,
     check_folder,
     claim_file,
+    copy_generated,
     generated_folder,
     is_generated,
-    recording_new_entries,
     write_generated_file,
 )
 
@@ -459,10 +458,8 @@ def copy_mathjax(reports_dir):
     source = f"jupyter-server-mathjax {importlib.metadata.version('jupyter-server-mathjax')}\n"
     if is_generated(folder) and stamp.is_file() and stamp.read_text(encoding="utf-8") == source:
         return folder
-    with recording_new_entries(generated_folder(folder, clear=True)):
-        shutil.copytree(
-            pathlib.Path(MATHJAX_PACKAGE.submodule_search_locations[0]) / "static", folder, dirs_exist_ok=True
-        )
+    static = pathlib.Path(MATHJAX_PACKAGE.submodule_search_locations[0]) / "static"
+    copy_generated(static, generated_folder(folder, clear=True))
     write_generated_file(stamp, source)
     return folder
 

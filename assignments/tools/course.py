@@ -43,7 +43,7 @@ import zipfile
 
 import yaml
 
-from gmmlib.outputs import MARKER, claim_file, generated_folder, is_generated, write_generated_file
+from gmmlib.outputs import claim_file, copy_generated, generated_folder, is_generated, write_generated_file
 
 TOOLS = pathlib.Path(__file__).resolve().parent
 SOURCES = TOOLS.parent
@@ -130,26 +130,6 @@ def build(build_dir, check_solutions=True):
             manifest = {"assignment": name, "questions": questions_of(notebook)}
             write_generated_file(autograder / "questions.json", json.dumps(manifest, indent=2) + "\n")
     print(f"built {len(source_notebooks())} assignments: hand out {os.path.relpath(student_root)}/<assignment>")
-
-
-def copy_generated(source, destination):
-    """Copy the folder ``source`` to ``destination``, listing every folder and file in gmmlib's markers.
-
-    A rebuild then removes exactly what this copied (``generated_folder(..., clear=True)``); a file of
-    the instructor's in the way is refused, never replaced. From a folder gmmlib generated, only what
-    gmmlib generated is copied (not a file the instructor added).
-    """
-    source = pathlib.Path(source)
-    only_generated = is_generated(source)
-    destination = generated_folder(destination)
-    for path in sorted(source.iterdir()):
-        if path.name == MARKER or (only_generated and not is_generated(path)):
-            continue
-        if path.is_dir():
-            copy_generated(path, destination / path.name)
-        else:
-            shutil.copyfile(path, claim_file(destination / path.name))
-    return destination
 
 
 def zip_folder(folder, archive, name):
